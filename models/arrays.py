@@ -136,7 +136,8 @@ def encode(
     Raises
     ------
     ValueError
-        When a county code is unknown, an id repeats, or a pinned / previous provider is unknown.
+        When a county code is unknown, an id repeats, or a pinned provider is unknown. An unknown
+        ``previous_provider`` is ignored (that lawyer has left the pool; no continuity term applies).
     """
     cases = cases.reset_index(drop=True)
     providers = providers.reset_index(drop=True)
@@ -213,7 +214,10 @@ def encode(
     pinned = id_pos.get_indexer(cases["pinned_provider"].astype(str))
     bad_pin = (pinned < 0) & (cases["pinned_provider"].astype(str) != "").to_numpy()
     if np.any(bad_pin):
-        raise ValueError(f"cases: pinned_provider {cases['pinned_provider'].iloc[int(np.argmax(bad_pin))]!r} is not a known provider")
+        raise ValueError(
+            f"cases: column pinned_provider: case {cases['case_id'].iloc[int(np.argmax(bad_pin))]!r}: "
+            f"{cases['pinned_provider'].iloc[int(np.argmax(bad_pin))]!r} is not a known provider"
+        )
     as_of_ts = pd.Timestamp(as_of)
     case = CaseArrays(
         ids=cases["case_id"].to_numpy(object),

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from models.arrays import Encoded, pair_km, served_tier
+from models.arrays import Encoded, pair_km, physical_tier
 from models.policy import TIER_CODE
-from models.rules.hard import CRIMINAL_LAWYER, LANGUAGE, MINOR, PAIR_RULES, SERIOUS, eligible
+from models.rules.hard import CRIMINAL_LAWYER, LANGUAGE, MINOR, PAIR_RULES, POOLING, SERIOUS, eligible
 from models.terms import ARC_TERMS, WAITING, SoftTerm, WaitingCost, arc_points
 from optimizer.problem import AssignmentProblem
 
@@ -94,30 +94,59 @@ def _profile(enc: Encoded, ci: int) -> tuple[int, ...]:
     )
 
 
-def candidate_providers(enc: Encoded, cases: np.ndarray, shortlists: dict[tuple[int, ...], np.ndarray]) -> np.ndarray:
+@dataclass(frozen=True)
+class _Membership:
+    """Providers of each county, city and province, CSR-style (order, ptr)."""
+
+    county: tuple[np.ndarray, np.ndarray]
+    city: tuple[np.ndarray, np.ndarray]
+    province: tuple[np.ndarray, np.ndarray]
+
+    @classmethod
+    def of(cls, enc: Encoded) -> _Membership:
+        p, r = enc.providers, enc.regions
+        return cls(
+            county=_members(p.county_idx, r.num_counties),
+            city=_members(p.city_idx, int(r.city_idx.max()) + 1),
+            province=_members(p.province_idx, len(r.province_names)),
+        )
+
+
+def _take(members: tuple[np.ndarray, np.ndarray], key: int) -> np.ndarray:
+    order, ptr = members
+    return order[ptr[key] : ptr[key + 1]]
+
+
+def candidate_providers(
+    enc: Encoded, cases: np.ndarray, shortlists: dict[tuple[int, ...], np.ndarray], members: _Membership | None = None
+) -> np.ndarray:
     """Providers a group of cases with one county and policy may reach (before the hard rules)."""
     c, p = enc.cases, enc.providers
+    members = members or _Membership.of(enc)
     first = int(cases[0])
     mask = int(c.tier_mask[first])
     parts = []
     if mask & (1 << TIER_CODE["province"]):
-        parts.append(np.flatnonzero(p.province_idx == c.province_idx[first]))
+        parts.append(_take(members.province, int(c.province_idx[first])))
     elif mask & (1 << TIER_CODE["city"]):
-        parts.append(np.flatnonzero(p.city_idx == c.city_idx[first]))
+        parts.append(_take(members.city, int(c.city_idx[first])))
     elif mask & (1 << TIER_CODE["home"]):
-        parts.append(np.flatnonzero(p.county_idx == c.county_idx[first]))
+        parts.append(_take(members.county, int(c.county_idx[first])))
     if mask & (1 << TIER_CODE["partner"]):
-        partner = enc.partner_ok[int(c.policy_idx[first])]
-        if partner.any():
-            parts.append(np.flatnonzero(partner[p.province_idx]))
-    for ci in cases:
-        lst = shortlists.get(_profile(enc, int(ci)))
-        if lst is not None:
-            parts.append(lst)
+        for prov in np.flatnonzero(enc.partner_ok[int(c.policy_idx[first])]):
+            parts.append(_take(members.province, int(prov)))
+    if mask & (1 << TIER_CODE["remote"]):
+        for key in {_profile(enc, int(ci)) for ci in cases[c.remote_kind[cases]]}:
+            lst = shortlists.get(key)
+            if lst is not None:
+                parts.append(lst)
     if not parts:
         return np.zeros(0, dtype=np.int64)
-    cand = np.unique(np.concatenate(parts))
-    return cand[~p.unavailable[cand] & (p.spare[cand] > 0)]
+    flag = np.zeros(p.num, dtype=bool)
+    for part in parts:
+        flag[part] = True
+    flag &= ~p.unavailable & (p.spare > 0)
+    return np.flatnonzero(flag)
 
 
 def _group_cases(enc: Encoded) -> list[np.ndarray]:
@@ -145,20 +174,31 @@ def compile_batch(
     params = params or CompileParams()
     shortlists = _remote_shortlists(enc, terms, params.remote_shortlist)
     arc_c, arc_p, arc_t, arc_k, arc_pts = [], [], [], [], []
+    other_rules = tuple(r for r in PAIR_RULES if r is not POOLING)
+    members = _Membership.of(enc)
     for group in _group_cases(enc):
-        cand = candidate_providers(enc, group, shortlists)
+        cand = candidate_providers(enc, group, shortlists, members)
         if cand.size == 0:
             continue
+        # Tier and distance depend on the case only through its county, policy and kind: compute per candidate.
+        first = np.full(cand.size, group[0])
+        phys = physical_tier(enc, first, cand)
+        mask = int(enc.cases.tier_mask[group[0]])
+        phys_ok = (phys >= 0) & ((mask >> np.maximum(phys, 0)) & 1).astype(bool)
+        remote_c = bool((mask >> TIER_CODE["remote"]) & 1) & enc.providers.remote_ok[cand]
+        km_c = pair_km(enc, first, cand)
         step = max(1, MAX_BLOCK_PAIRS // cand.size)
         for lo in range(0, group.size, step):
             ci_block = group[lo : lo + step]
-            ok = eligible(enc, ci_block[:, None], cand[None, :])
+            remote_kind = enc.cases.remote_kind[ci_block][:, None]
+            tier_dense = np.where(phys_ok[None, :], phys[None, :], np.where(remote_c[None, :] & remote_kind, TIER_CODE["remote"], -1))
+            ok = (tier_dense >= 0) & eligible(enc, ci_block[:, None], cand[None, :], other_rules)
             rows, cols = np.nonzero(ok)
             ci, pi = ci_block[rows], cand[cols]
-            tier = served_tier(enc, ci, pi)
-            km = pair_km(enc, ci, pi)
+            tier = tier_dense[rows, cols].astype(np.int8)
+            km = km_c[cols]
             pts = arc_points(enc, ci, pi, tier, km, terms)
-            keep = _cheapest_per_case(ci, pi, pts.sum(axis=1), enc, params.max_arcs_per_case)
+            keep = _cheapest_per_case(ok, rows, cols, pts.sum(axis=1), ci, pi, enc, params.max_arcs_per_case)
             arc_c.append(ci[keep])
             arc_p.append(pi[keep])
             arc_t.append(tier[keep])
@@ -192,13 +232,21 @@ def compile_batch(
     return Compiled(problem=problem, arc_case=ac, arc_provider=ap, arc_tier=at, arc_km=ak, enc=enc, terms=terms)
 
 
-def _cheapest_per_case(ci: np.ndarray, pi: np.ndarray, cost: np.ndarray, enc: Encoded, k: int) -> np.ndarray:
-    order = np.lexsort((pi, cost, ci))
-    sorted_c = ci[order]
-    starts = np.flatnonzero(np.r_[True, sorted_c[1:] != sorted_c[:-1]])
-    rank = np.arange(order.size) - np.repeat(starts, np.diff(np.r_[starts, order.size]))
-    keep = np.zeros(ci.size, dtype=bool)
-    keep[order[rank < k]] = True
+def _cheapest_per_case(
+    ok: np.ndarray, rows: np.ndarray, cols: np.ndarray, cost: np.ndarray, ci: np.ndarray, pi: np.ndarray,
+    enc: Encoded, k: int,
+) -> np.ndarray:
+    """Flags of the eligible pairs (given in ``np.nonzero(ok)`` order) to keep: the ``k`` cheapest per case, plus
+    the pinned and earlier-stage providers."""
+    if ok.shape[1] > k:
+        dense = np.full(ok.shape, np.iinfo(np.int64).max, dtype=np.int64)
+        dense[rows, cols] = cost
+        top = np.argpartition(dense, k - 1, axis=1)[:, :k]
+        chosen = np.zeros(ok.shape, dtype=bool)
+        chosen[np.arange(ok.shape[0])[:, None], top] = True
+        keep = chosen[rows, cols]
+    else:
+        keep = np.ones(rows.size, dtype=bool)
     keep |= (pi == enc.cases.previous_idx[ci]) | (pi == enc.cases.pinned_idx[ci])
     return keep
 

@@ -79,12 +79,17 @@ class PolicySet(BaseModel):
         """Validate a policy dict; raise ``ValueError`` naming the field and reason."""
         try:
             policy = cls.model_validate(data)
-            for centre in policy.centres:
-                policy.for_centre(centre)
         except ValidationError as exc:
             first = exc.errors()[0]
             loc = ".".join(str(p) for p in first["loc"])
             raise ValueError(f"{source}: field {loc}: {first['msg']}") from exc
+        for centre in policy.centres:
+            try:
+                policy.for_centre(centre)
+            except ValidationError as exc:
+                first = exc.errors()[0]
+                loc = ".".join(str(p) for p in first["loc"])
+                raise ValueError(f"{source}: field centres.{centre}.{loc}: {first['msg']}") from exc
         return policy
 
     @classmethod

@@ -115,6 +115,8 @@ def parse_column(raw: pd.Series, col: Column, source: str, valid_adcodes: np.nda
             if bad_rows.size:
                 pos = int(raw.index.get_indexer(pd.Index([bad_rows[0]]))[0])
                 raise InputError(source, _line(pos), name, f"{text.iloc[pos]!r} holds an item that is not a date YYYY-MM-DD")
+            iso = parsed.dt.strftime("%Y-%m-%d")
+            items = iso.groupby(level=0).agg(tuple).reindex(raw.index).map(lambda v: v if isinstance(v, tuple) else ())
         if col.choices is not None and not flat.empty:
             bad_rows = np.unique(flat.index[~flat.isin(col.choices).to_numpy()])
             if bad_rows.size:
@@ -129,7 +131,7 @@ def parse_column(raw: pd.Series, col: Column, source: str, valid_adcodes: np.nda
 def parse_frame(
     raw: pd.DataFrame, columns: Sequence[Column], source: str, valid_adcodes: np.ndarray | None = None
 ) -> pd.DataFrame:
-    """Parse a frame of strings into typed columns; the column set must match exactly (extra columns are kept)."""
+    """Parse a frame of strings into typed columns; every listed column must be present (extra columns are dropped)."""
     missing = [c.name for c in columns if c.name not in raw.columns]
     if missing:
         raise InputError(source, 1, missing[0], "column is missing from the header")

@@ -22,7 +22,7 @@ from models.decode import explain, plan_frame, rank_providers
 from models.policy import PolicySet
 from models.provider import PROVIDER_COLUMNS
 from models.region import Regions, load_regions
-from models.schema import csv_bytes, read_table, write_files_atomically
+from models.schema import InputError, csv_bytes, read_table, write_files_atomically
 from models.terms import terms_with_weights
 from optimizer.assignment import AssignmentParams, solve
 from optimizer.result import Result
@@ -70,6 +70,11 @@ def load_inputs(cases_csv: str | Path, providers_csv: str | Path, policy_json: s
     providers = read_table(providers_csv, PROVIDER_COLUMNS, regions.adcode)
     cases = read_table(cases_csv, CASE_COLUMNS, regions.adcode)
     check_case_rows(cases, str(cases_csv))
+    known = set(providers["provider_id"])
+    pinned = cases["pinned_provider"].to_numpy(object)
+    bad = np.flatnonzero((pinned != "") & ~np.isin(pinned, list(known)))
+    if bad.size:
+        raise InputError(str(cases_csv), int(bad[0]) + 2, "pinned_provider", f"{pinned[bad[0]]!r} is not in {providers_csv}")
     policy = PolicySet.read(policy_json) if policy_json else PolicySet()
     return Inputs(cases=cases, providers=providers, policy=policy)
 

@@ -83,7 +83,8 @@ def solve(
         if params.backend == "greedy":
             chosen, block_bound, proven = _greedy_block(problem, jobs), -np.inf, False
         else:
-            chosen, block_bound, proven = _mip_block(problem, jobs, share, stop.rel_gap, seed)
+            method = _mip_block if block_arcs <= params.direct_mip_arcs else _lp_fix_block
+            chosen, block_bound, proven = method(problem, jobs, share, stop.rel_gap, seed)
             if chosen is None:
                 stats["greedy_blocks"] += 1
                 chosen = _greedy_block(problem, jobs)
@@ -173,18 +174,19 @@ def _block_arcs(problem: AssignmentProblem, jobs: np.ndarray) -> tuple[np.ndarra
     return arcs.astype(np.int64), local_job.astype(np.int64)
 
 
-def _mip_block(
-    problem: AssignmentProblem, jobs: np.ndarray, time_limit_s: float, rel_gap: float, seed: int,
-) -> tuple[np.ndarray | None, float, bool]:
+def _block_model(problem: AssignmentProblem, jobs: np.ndarray, capacity: np.ndarray | None = None,
+                 ) -> tuple[highspy.HighsLp, np.ndarray, np.ndarray]:
+    """The MIP of a block: columns are its arcs then one slack per job; returns (model, arcs, local job)."""
     arcs, local_job = _block_arcs(problem, jobs)
     agents, local_agent = np.unique(problem.agent_idx[arcs], return_inverse=True)
+    cap = problem.capacity if capacity is None else capacity
     nj, na = jobs.size, arcs.size
     weight = problem.weight[arcs]
     parts = []
     row = 0
     for builder in (
         lambda r: assign_each_job_once(local_job, nj, na, r),
-        lambda r: respect_capacity(local_agent, weight, problem.capacity[agents], r),
+        lambda r: respect_capacity(local_agent, weight, cap[agents], r),
         lambda r: one_job_per_group_and_agent(problem.group_idx[jobs][local_job], local_agent, agents.size, r),
     ):
         part = builder(row)
@@ -200,29 +202,52 @@ def _mip_block(
     if np.any(pinned >= 0):
         pos = np.searchsorted(arcs, pinned[pinned >= 0])
         col_lower[pos] = 1.0
-    col_upper = np.concatenate([np.ones(na), optional.astype(np.float64)])
-    cost = np.concatenate([problem.cost[arcs], problem.unassigned_cost[jobs]]).astype(np.float64)
-
     lp = highspy.HighsLp()
     lp.num_col_ = na + nj
     lp.num_row_ = row
-    lp.col_cost_ = cost
+    lp.col_cost_ = np.concatenate([problem.cost[arcs], problem.unassigned_cost[jobs]]).astype(np.float64)
     lp.col_lower_ = col_lower
-    lp.col_upper_ = col_upper
+    lp.col_upper_ = np.concatenate([np.ones(na), optional.astype(np.float64)])
     lp.row_lower_ = np.concatenate([p[3] for p in parts]).astype(np.float64)
     lp.row_upper_ = np.concatenate([p[4] for p in parts]).astype(np.float64)
     lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
     lp.a_matrix_.start_ = matrix.indptr.astype(np.int32)
     lp.a_matrix_.index_ = matrix.indices.astype(np.int32)
     lp.a_matrix_.value_ = matrix.data
-    lp.integrality_ = [highspy.HighsVarType.kInteger] * na + [highspy.HighsVarType.kContinuous] * nj
+    return lp, arcs, local_job
+
+
+def _highs(time_limit_s: float, seed: int) -> highspy.Highs:
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("time_limit", float(max(0.05, time_limit_s)))
-    h.setOptionValue("mip_rel_gap", float(rel_gap))
-    h.setOptionValue("mip_abs_gap", 0.999)  # integer costs: closer than 1 is optimal
     h.setOptionValue("random_seed", int(seed) % 2_147_483_647)
     h.setOptionValue("threads", 1)
+    return h
+
+
+def lp_relaxation(problem: AssignmentProblem, *, time_limit_s: float = 600.0, seed: int = 0) -> tuple[float, np.ndarray]:
+    """Optimal value and arc values of the LP relaxation of the whole problem (HiGHS); a valid lower bound."""
+    jobs = np.arange(problem.num_jobs)
+    lp, arcs, _ = _block_model(problem, jobs)
+    h = _highs(time_limit_s, seed)
+    h.passModel(lp)
+    h.run()
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return -np.inf, np.zeros(arcs.size)
+    x = np.asarray(h.getSolution().col_value)
+    return float(h.getInfo().objective_function_value), x[: arcs.size]
+
+
+def _mip_block(
+    problem: AssignmentProblem, jobs: np.ndarray, time_limit_s: float, rel_gap: float, seed: int,
+) -> tuple[np.ndarray | None, float, bool]:
+    lp, arcs, local_job = _block_model(problem, jobs)
+    na, nj = arcs.size, jobs.size
+    lp.integrality_ = [highspy.HighsVarType.kInteger] * na + [highspy.HighsVarType.kContinuous] * nj
+    h = _highs(time_limit_s, seed)
+    h.setOptionValue("mip_rel_gap", float(rel_gap))
+    h.setOptionValue("mip_abs_gap", 0.999)  # integer costs: closer than 1 is optimal
     h.passModel(lp)
     h.run()
     info = h.getInfo()
@@ -235,10 +260,87 @@ def _mip_block(
     take = x > 0.5
     chosen = np.full(nj, -1, dtype=np.int64)
     chosen[local_job[take]] = arcs[take]
-    proven = h.getModelStatus() == highspy.HighsModelStatus.kOptimal and float(info.mip_gap) <= 1e-9
     objective = float(info.objective_function_value)
-    proven = proven or (objective - bound < 1 - 1e-6)
+    proven = objective - bound < 1 - 1e-6
     return chosen, bound, proven
+
+
+def _lp_fix_block(
+    problem: AssignmentProblem, jobs: np.ndarray, time_limit_s: float, rel_gap: float, seed: int,
+    neighbourhood: bool = True,
+) -> tuple[np.ndarray | None, float, bool]:
+    """LP relaxation, keep the jobs the LP assigns integrally, then a MIP over the fractional jobs only; then,
+    with the time left, a MIP over a wider neighbourhood (the fractional jobs plus the jobs on the agents they
+    could use), kept when it improves.
+
+    The LP value is the block's bound. With loose capacities GAP relaxations are nearly integral, so the MIPs
+    left over are small.
+    """
+    deadline = time.perf_counter() + time_limit_s
+    lp, arcs, local_job = _block_model(problem, jobs)
+    na = arcs.size
+    h = _highs(time_limit_s * 0.6, seed)
+    h.passModel(lp)
+    h.run()
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return _mip_block(problem, jobs, max(0.05, deadline - time.perf_counter()), rel_gap, seed)
+    bound = float(h.getInfo().objective_function_value)
+    values = np.asarray(h.getSolution().col_value)
+    x, slack = values[:na], values[na:]
+    one = x > 1 - 1e-6
+    lp_chosen = np.full(jobs.size, -1, dtype=np.int64)
+    lp_chosen[local_job[one]] = arcs[one]
+    settled = (lp_chosen >= 0) | (slack > 1 - 1e-6)
+
+    def objective(chosen: np.ndarray) -> float:
+        return float(problem.cost[chosen[chosen >= 0]].sum() + problem.unassigned_cost[jobs[chosen < 0]].sum())
+
+    best = _reoptimise(problem, jobs, lp_chosen, ~settled, max(0.05, (deadline - time.perf_counter()) * 0.5), rel_gap, seed)
+    if best is None:
+        return _mip_block(problem, jobs, max(0.05, deadline - time.perf_counter()), rel_gap, seed)
+    if neighbourhood and np.any(~settled) and deadline - time.perf_counter() > 0.05:
+        frac_arcs, _ = _block_arcs(problem, jobs[~settled])
+        touched = np.zeros(problem.num_agents, dtype=bool)
+        touched[problem.agent_idx[frac_arcs]] = True
+        free = ~settled | ((best >= 0) & touched[problem.agent_idx[np.maximum(best, 0)]])
+        wider = _reoptimise(problem, jobs, best, free, max(0.05, deadline - time.perf_counter()), rel_gap, seed)
+        if wider is not None and objective(wider) < objective(best):
+            best = wider
+    return best, bound, objective(best) - bound < 1 - 1e-6
+
+
+def _reoptimise(
+    problem: AssignmentProblem, jobs: np.ndarray, chosen: np.ndarray, free: np.ndarray, time_limit_s: float,
+    rel_gap: float, seed: int,
+) -> np.ndarray | None:
+    """Keep the jobs of ``jobs`` not ``free`` as in ``chosen``; solve a MIP over the free ones (residual capacity,
+    group conflicts with the kept jobs respected). Returns the full choice for ``jobs`` or None."""
+    out = chosen.copy()
+    out[free] = -1
+    open_jobs = jobs[free]
+    if open_jobs.size == 0:
+        return out
+    keep = (~free) & (out >= 0)
+    fixed = out[keep]
+    residual = problem.capacity - np.bincount(problem.agent_idx[fixed], weights=problem.weight[fixed],
+                                              minlength=problem.num_agents).astype(np.int64)
+    drop = np.zeros(problem.num_arcs, dtype=bool)
+    fixed_jobs = jobs[keep]
+    grouped = problem.group_idx[fixed_jobs] >= 0
+    if np.any(grouped):
+        stride = np.int64(problem.num_agents + 1)
+        used = problem.group_idx[fixed_jobs[grouped]] * stride + problem.agent_idx[fixed[grouped]]
+        open_arcs, _ = _block_arcs(problem, open_jobs)
+        group = problem.group_idx[problem.arc_job[open_arcs]]
+        drop[open_arcs] = (group >= 0) & np.isin(group * stride + problem.agent_idx[open_arcs], used)
+    sub, kept = problem.replace(capacity=np.maximum(residual, 0), term_cost=None).without_arcs(drop)
+    sub_chosen, _, _ = _mip_block(sub, open_jobs, time_limit_s, rel_gap, seed)
+    if sub_chosen is None:
+        sub_chosen = _greedy_block(sub, open_jobs)
+    if sub_chosen is None:
+        return None
+    out[free] = np.where(sub_chosen >= 0, kept[np.maximum(sub_chosen, 0)], -1)
+    return out
 
 
 def _greedy_block(problem: AssignmentProblem, jobs: np.ndarray) -> np.ndarray | None:
