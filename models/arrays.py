@@ -139,8 +139,10 @@ def encode(
         When a county code is unknown, an id repeats, or a pinned provider is unknown. An unknown
         ``previous_provider`` is ignored (that lawyer has left the pool; no continuity term applies).
     """
-    cases = cases.reset_index(drop=True)
-    providers = providers.reset_index(drop=True)
+    cases = cases.reset_index(drop=True).assign(language=lambda f: f["language"].astype(str).str.strip().str.lower())
+    providers = providers.reset_index(drop=True).assign(
+        languages=lambda f: f["languages"].map(lambda items: tuple(str(x).strip().lower() for x in items))
+    )
     if providers["provider_id"].duplicated().any():
         raise ValueError(f"providers: provider_id {providers.loc[providers['provider_id'].duplicated(), 'provider_id'].iloc[0]!r} repeats")
     if cases["case_id"].duplicated().any():

@@ -46,6 +46,7 @@ class Outcome:
     compiled: Compiled
     seconds: dict[str, float] = field(default_factory=dict)
     changed: list[str] = field(default_factory=list)
+    declined: list[tuple[str, str]] = field(default_factory=list)
 
     def summary(self) -> dict[str, Any]:
         r = self.result
@@ -138,7 +139,12 @@ def decline(outcome: Outcome, case_id: str, provider_id: str, *, change_penalty:
     j = int(jobs[0])
     if prev.job_arc[j] < 0 or enc.providers.ids[compiled.arc_provider[prev.job_arc[j]]] != provider_id:
         raise ValueError(f"provider_id: {provider_id!r} is not the provider assigned to case {case_id!r}")
-    drop = (prob.arc_job == j) & (enc.providers.ids[compiled.arc_provider] == provider_id)
+    declined = [*outcome.declined, (case_id, provider_id)]
+    arc_case_ids = enc.cases.ids[prob.arc_job]
+    arc_provider_ids = enc.providers.ids[compiled.arc_provider]
+    drop = np.zeros(prob.num_arcs, dtype=bool)
+    for c_id, p_id in declined:
+        drop |= (arc_case_ids == c_id) & (arc_provider_ids == p_id)
     reduced, kept = prob.without_arcs(drop)
     arc_job = reduced.arc_job
     old_arc_of_job = prev.job_arc
@@ -173,6 +179,7 @@ def decline(outcome: Outcome, case_id: str, provider_id: str, *, change_penalty:
         compiled=compiled,
         seconds={"solve": result.runtime_s},
         changed=changed,
+        declined=declined,
     )
 
 

@@ -16,6 +16,7 @@ Run as a script to check files from the command line::
 
 from __future__ import annotations
 
+import datetime
 import json
 import sys
 from collections.abc import Iterable, Mapping
@@ -138,6 +139,8 @@ def _text(s: pd.Series) -> pd.Series:
             return ""
         if isinstance(v, float) and v.is_integer():
             return str(int(v))
+        if isinstance(v, pd.Timestamp | datetime.date):
+            return v.strftime("%Y-%m-%d")
         return str(v).strip()
 
     return s.map(one).astype(object)

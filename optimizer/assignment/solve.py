@@ -359,10 +359,11 @@ def _greedy_block(problem: AssignmentProblem, jobs: np.ndarray) -> np.ndarray | 
         ok = load[agents] + problem.weight[cand] <= problem.capacity[agents]
         if group >= 0 and taken:
             ok &= np.array([(group, int(a)) not in taken for a in agents], dtype=bool)
-        if problem.is_optional[j]:
+        pinned = problem.pinned_arc[j] >= 0
+        if problem.is_optional[j] and not pinned:
             ok &= problem.cost[cand] < problem.unassigned_cost[j]
         if not np.any(ok):
-            if problem.is_optional[j]:
+            if problem.is_optional[j] and not pinned:
                 continue
             return None
         best = cand[ok][np.argmin(problem.cost[cand[ok]])]
