@@ -19,7 +19,7 @@ from models.arrays import encode
 from models.policy import PolicySet
 from models.region import load_regions
 from models.schema import InputError, csv_bytes, write_files_atomically
-from models.service import assign, decline, load_inputs, recommend, write_outputs
+from models.service import assign, compare_policies, decline, load_inputs, recommend, write_outputs
 from optimizer.stop import Stop
 
 app = typer.Typer(help="Legal-aid case assignment engine (指派): assign, explain, recommend, simulate.",
@@ -145,7 +145,7 @@ def decline_cmd(
 
 
 @app.command("compare-policies")
-def compare_policies(
+def compare_policies_cmd(
     cases: CasesOpt,
     providers: ProvidersOpt,
     policy: PolicyOpt = None,
@@ -158,25 +158,8 @@ def compare_policies(
     except (InputError, ValueError) as exc:
         _fail(exc)
         return
-    variants: dict[str, dict[str, tuple[str, ...]]] = {
-        "county only": {"allowed_tiers": ("home",), "scarce_allowed_tiers": ("home",)},
-        "city pooling": {"allowed_tiers": ("home", "city"), "scarce_allowed_tiers": ("home", "city")},
-        "policy as given": {},
-        "province pooling": {"allowed_tiers": ("home", "city", "province"),
-                             "scarce_allowed_tiers": ("home", "city", "province")},
-        "province + remote": {"allowed_tiers": ("home", "city", "province", "remote"),
-                              "scarce_allowed_tiers": ("home", "city", "province", "remote")},
-    }
-    rows = []
-    for name, change in variants.items():
-        pol = inputs.policy.with_default(**change) if change else inputs.policy
-        outcome = assign(inputs.cases, inputs.providers, pol, day, with_explanations=False)
-        plan = outcome.plan
-        done = plan[plan["provider_id"] != ""]
-        rows.append({"policy": name, "assigned_pct": 100 * len(done) / max(1, len(plan)),
-                     "mean_travel_km": float(done["travel_km"].mean()) if len(done) else 0.0,
-                     "objective": outcome.result.objective, "gap_pct": 100 * outcome.result.gap})
-    _print_table("Pooling policies on the same batch", pd.DataFrame(rows).set_index("policy"))
+    table = compare_policies(inputs.cases, inputs.providers, inputs.policy, day)
+    _print_table("Pooling policies on the same batch", table)
 
 
 @app.command("demo")
@@ -208,6 +191,10 @@ def demo(
     violations = pd.DataFrame({name: run.violations for name, run in runs.items()}).T
     violations = violations.loc[:, violations.sum() > 0] if violations.to_numpy().sum() else violations.iloc[:, :3]
     _print_table("Hard-rule violations by rule", violations)
+    last_day = max(received)
+    pending = scenario.cases[received.to_numpy() == last_day]
+    _print_table(f"Pooling policies on the same batch ({len(pending)} cases received {last_day})",
+                 compare_policies(pending, scenario.providers, policy, last_day))
     png = plan_map_png(scenario.cases, scenario.providers, engine.plan, regions,
                        title="Engine plan: cross-county assignments by tier (Inner Mongolia, two weeks)")
     summary = {"metrics": json.loads(table.to_json(orient="index")), "violations": {n: r.violations for n, r in runs.items()},

@@ -183,6 +183,40 @@ def decline(outcome: Outcome, case_id: str, provider_id: str, *, change_penalty:
     )
 
 
+POLICY_VARIANTS: dict[str, dict[str, tuple[str, ...]]] = {
+    "county only": {"allowed_tiers": ("home",), "scarce_allowed_tiers": ("home",)},
+    "city pooling": {"allowed_tiers": ("home", "city"), "scarce_allowed_tiers": ("home", "city")},
+    "policy as given": {},
+    "province pooling": {"allowed_tiers": ("home", "city", "province"), "scarce_allowed_tiers": ("home", "city", "province")},
+    "province + remote": {
+        "allowed_tiers": ("home", "city", "province", "remote"),
+        "scarce_allowed_tiers": ("home", "city", "province", "remote"),
+    },
+}
+
+
+def compare_policies(cases: pd.DataFrame, providers: pd.DataFrame, policy: PolicySet, as_of: dt.date,
+                     *, variants: dict[str, dict[str, tuple[str, ...]]] | None = None,
+                     regions: Regions | None = None) -> pd.DataFrame:
+    """Assign the same batch under several pooling policies (default tiers changed); one row per policy."""
+    regions = regions or load_regions()
+    rows = []
+    for name, change in (variants or POLICY_VARIANTS).items():
+        pol = policy.with_default(**change) if change else policy
+        outcome = assign(cases, providers, pol, as_of, regions=regions, with_explanations=False)
+        plan = outcome.plan
+        done = plan[plan["provider_id"] != ""]
+        rows.append({
+            "policy": name,
+            "assigned_pct": 100.0 * len(done) / max(1, len(plan)),
+            "cross_county_pct": 100.0 * float((done["tier"] != "home").mean()) if len(done) else 0.0,
+            "mean_travel_km": float(done["travel_km"].mean()) if len(done) else 0.0,
+            "objective": outcome.result.objective,
+            "gap_pct": 100.0 * outcome.result.gap,
+        })
+    return pd.DataFrame(rows).set_index("policy")
+
+
 def write_outputs(directory: str | Path, outcome: Outcome, extra: dict[str, bytes] | None = None) -> list[Path]:
     """Write plan.csv and explanations.json (and extra files) all at once or not at all."""
     d = Path(directory)
