@@ -215,6 +215,17 @@ def demo(
                   f"{unassigned} cases unassigned at the end; wrote plan.csv, explanations.json, map.png to {out}")
 
 
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="address to bind")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port")] = 8000,
+) -> None:
+    """Run the HTTP service (jobs stored in LEGALAID_DATABASE_URL, default sqlite:///./legalaid.db)."""
+    import uvicorn
+
+    uvicorn.run("api.main:create_app", factory=True, host=host, port=port)
+
+
 def main() -> None:  # pragma: no cover
     app()
 
