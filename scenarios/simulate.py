@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from models.arrays import Encoded, encode, pair_km, served_tier
+from models.case import DEFAULT_SPECIALTY
 from models.policy import TIERS, PolicySet
 from models.region import Regions, load_regions
 from models.rules.hard import CAPACITY, CODEFENDANTS_ID, PAIR_RULES
@@ -144,8 +145,6 @@ def metrics(sim: Simulation, cases: pd.DataFrame, providers: pd.DataFrame) -> di
     done = plan[plan["provider_id"] != ""]
     days = (pd.to_datetime(done["assigned_date"]) - done["received_date"]).dt.days
     on_time = pd.to_datetime(done["assigned_date"]) <= done["deadline"]
-    from models.case import DEFAULT_SPECIALTY
-
     need = done["specialty"].where(done["specialty"] != "", done["kind"].map(DEFAULT_SPECIALTY))
     spec = providers.set_index("provider_id")["specialties"]
     has = [n in spec.get(p, ()) for n, p in zip(need, done["provider_id"], strict=True)]

@@ -75,8 +75,7 @@ def solve(
     arcs_left = total_arcs
     stats = {"components": float(num_components), "blocks": float(len(blocks)), "greedy_blocks": 0.0}
     for jobs in blocks:
-        arc_mask_jobs = jobs
-        block_arcs = int(counts[arc_mask_jobs].sum())
+        block_arcs = int(counts[jobs].sum())
         remaining = max(0.0, deadline - time.perf_counter())
         share = max(params.min_block_time_s, remaining * block_arcs / max(1, arcs_left))
         arcs_left -= block_arcs
