@@ -19,19 +19,53 @@ class AssignmentParams:
     direct_mip_arcs : int
         Blocks with at most this many arcs go straight to the MIP (default 20,000); larger blocks solve the LP
         relaxation, keep its integral part and solve a MIP over the fractional jobs (LP-and-fix).
+    direct_mip_share : float
+        Share of a small block's time its MIP gets (default 0.35); if it does not prove optimality in that time,
+        LP-guided search (below) goes on from its incumbent with the rest. 1 disables that.
     min_block_time_s : float
         Smallest time slice given to one block (default 0.2 s).
+    core_arcs_per_job : float
+        LP-guided blocks: the core MIP keeps the arcs of smallest LP reduced cost, about this many per job on
+        average (default 1.5), plus the LP's own arcs and each job's ``core_rank`` best (default 2).
+    core_rel_gap : float
+        Relative gap at which the core MIP stops (default 1e-4).
+    core_share : float
+        Share of the time left that the core MIP may use (default 0.7); the rest goes to neighbourhood search.
+    lns_agents : int
+        Agents whose jobs are freed together in one neighbourhood (default 8).
+    lns_mip_time_s : float
+        Time limit of one neighbourhood MIP (default 1 s); ``lns_min_time_s`` (0.1 s): stop when less is left.
     """
 
     backend: str = "highs"
     chunk_arcs: int = 60_000
     direct_mip_arcs: int = 20_000
+    direct_mip_share: float = 0.35
     min_block_time_s: float = 0.2
+    core_arcs_per_job: float = 1.5
+    core_rank: int = 2
+    core_rel_gap: float = 1e-4
+    core_share: float = 0.7
+    lns_agents: int = 8
+    lns_mip_time_s: float = 1.0
+    lns_min_time_s: float = 0.1
 
     def __post_init__(self) -> None:
         if self.backend not in ("highs", "greedy"):
             raise ValueError("backend: must be 'highs' or 'greedy'")
         if self.chunk_arcs < 1:
             raise ValueError("chunk_arcs: must be >= 1")
+        if not 0 < self.direct_mip_share <= 1:
+            raise ValueError("direct_mip_share: must lie in (0, 1]")
+        if self.core_arcs_per_job < 0:
+            raise ValueError("core_arcs_per_job: must be >= 0")
+        if self.core_rank < 1:
+            raise ValueError("core_rank: must be >= 1")
+        if not 0 < self.core_share <= 1:
+            raise ValueError("core_share: must lie in (0, 1]")
+        if self.lns_agents < 1:
+            raise ValueError("lns_agents: must be >= 1")
+        if not self.lns_mip_time_s > 0 or not self.lns_min_time_s > 0:
+            raise ValueError("lns_mip_time_s, lns_min_time_s: must be > 0")
         if not self.min_block_time_s > 0:
             raise ValueError("min_block_time_s: must be > 0")

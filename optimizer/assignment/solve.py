@@ -15,6 +15,8 @@ Method
 from __future__ import annotations
 
 import logging
+import os
+import sys
 import time
 
 import highspy
@@ -82,8 +84,18 @@ def solve(
         if params.backend == "greedy":
             chosen, block_bound, proven = _greedy_block(problem, jobs), -np.inf, False
         else:
-            method = _mip_block if block_arcs <= params.direct_mip_arcs else _lp_fix_block
-            chosen, block_bound, proven = method(problem, jobs, share, stop.rel_gap, seed)
+            if block_arcs <= params.direct_mip_arcs:
+                block_deadline = time.perf_counter() + share
+                chosen, block_bound, proven = _mip_block(problem, jobs, share * params.direct_mip_share,
+                                                         stop.rel_gap, seed)
+                rest = block_deadline - time.perf_counter()
+                if chosen is not None and not proven and params.direct_mip_share < 1 and rest > 0.1:
+                    # a hard block: the MIP did not close its gap; LP-guided search goes on from its incumbent
+                    better, lp_bound, proven = _lp_guided_block(problem, jobs, rest, stop.rel_gap, seed, params,
+                                                                incumbent=chosen)
+                    chosen, block_bound = better, max(block_bound, lp_bound)
+            else:
+                chosen, block_bound, proven = _lp_guided_block(problem, jobs, share, stop.rel_gap, seed, params)
             if chosen is None:
                 stats["greedy_blocks"] += 1
                 chosen = _greedy_block(problem, jobs)
@@ -216,8 +228,29 @@ def _block_model(problem: AssignmentProblem, jobs: np.ndarray, capacity: np.ndar
     return lp, arcs, local_job
 
 
+_BANNER_SHOWN = False
+
+
+def _new_highs() -> highspy.Highs:
+    """A ``Highs`` instance; the first one of the process is made with stdout silenced, so HiGHS's one-off
+    banner does not mix into machine-read output (benchmark runners print JSON lines on stdout)."""
+    global _BANNER_SHOWN
+    if _BANNER_SHOWN:
+        return highspy.Highs()
+    _BANNER_SHOWN = True
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 1)
+            return highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
 def _highs(time_limit_s: float, seed: int) -> highspy.Highs:
-    h = highspy.Highs()
+    h = _new_highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("time_limit", float(max(0.05, time_limit_s)))
     h.setOptionValue("random_seed", int(seed) % 2_147_483_647)
@@ -240,7 +273,12 @@ def lp_relaxation(problem: AssignmentProblem, *, time_limit_s: float = 600.0, se
 
 def _mip_block(
     problem: AssignmentProblem, jobs: np.ndarray, time_limit_s: float, rel_gap: float, seed: int,
+    start: np.ndarray | None = None,
 ) -> tuple[np.ndarray | None, float, bool]:
+    """HiGHS MIP over ``jobs``; ``start`` (one arc or -1 per job of ``jobs``) is passed as a first incumbent.
+
+    Returns the chosen arc per job (or None), the MIP dual bound and whether the solution is proven optimal.
+    """
     lp, arcs, local_job = _block_model(problem, jobs)
     na, nj = arcs.size, jobs.size
     lp.integrality_ = [highspy.HighsVarType.kInteger] * na + [highspy.HighsVarType.kContinuous] * nj
@@ -248,6 +286,18 @@ def _mip_block(
     h.setOptionValue("mip_rel_gap", float(rel_gap))
     h.setOptionValue("mip_abs_gap", 0.999)  # integer costs: closer than 1 is optimal
     h.passModel(lp)
+    if start is not None:
+        values = np.zeros(na + nj)
+        on = start >= 0
+        values[np.searchsorted(arcs, start[on])] = 1.0
+        values[na + np.flatnonzero(~on)] = 1.0
+        if not np.all(on):
+            # HiGHS 1.16's presolve mis-evaluates a start that sets slack columns (it then returns the start as
+            # optimal); without presolve the start is used correctly.
+            h.setOptionValue("presolve", "off")
+        solution = highspy.HighsSolution()
+        solution.col_value = values.tolist()
+        h.setSolution(solution)
     h.run()
     info = h.getInfo()
     bound = float(info.mip_dual_bound)
@@ -264,28 +314,39 @@ def _mip_block(
     return chosen, bound, proven
 
 
-def _lp_fix_block(
+def _lp_guided_block(
     problem: AssignmentProblem, jobs: np.ndarray, time_limit_s: float, rel_gap: float, seed: int,
-    neighbourhood: bool = True,
+    params: AssignmentParams, incumbent: np.ndarray | None = None,
 ) -> tuple[np.ndarray | None, float, bool]:
-    """LP relaxation, keep the jobs the LP assigns integrally, then a MIP over the fractional jobs only; then,
-    with the time left, a MIP over a wider neighbourhood (the fractional jobs plus the jobs on the agents they
-    could use), kept when it improves.
+    """LP-guided search for a block too large for a direct MIP. The LP value is the block's bound.
 
-    The LP value is the block's bound. With loose capacities GAP relaxations are nearly integral, so the MIPs
-    left over are small.
+    1. LP relaxation (dual simplex): bound, arc values and reduced costs.
+    2. First solution: keep the jobs the LP assigns integrally; MIP over the fractional jobs (LP-and-fix); or
+       ``incumbent`` (one arc or -1 per job of ``jobs``) when given and better.
+    3. Core MIP: a MIP over all jobs restricted to the arcs of smallest reduced cost (the LP's own arcs, each
+       job's ``core_rank`` best arcs, and the globally cheapest up to ``core_arcs_per_job`` per job), solved to
+       ``core_rel_gap`` from the incumbent (jobs it assigns stay assigned); kept when better. With loose capacities the optimum lies almost
+       entirely in this core.
+    4. Large-neighbourhood search until the deadline: free the jobs on a few agents linked by the core (and the
+       unassigned jobs that could use them), re-solve that small MIP against the others' residual capacity, keep
+       improvements. Neighbourhoods are drawn with ``numpy.random.default_rng(seed)``.
     """
     deadline = time.perf_counter() + time_limit_s
     lp, arcs, local_job = _block_model(problem, jobs)
     na = arcs.size
-    h = _highs(time_limit_s * 0.6, seed)
+    h = _highs(max(0.05, time_limit_s * 0.8), seed)
     h.passModel(lp)
     h.run()
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        if incumbent is not None:
+            return incumbent, -np.inf, False
         return _mip_block(problem, jobs, max(0.05, deadline - time.perf_counter()), rel_gap, seed)
     bound = float(h.getInfo().objective_function_value)
-    values = np.asarray(h.getSolution().col_value)
+    solution = h.getSolution()
+    values = np.asarray(solution.col_value)
+    reduced = np.asarray(solution.col_dual)[:na]
     x, slack = values[:na], values[na:]
+    del h, lp
     one = x > 1 - 1e-6
     lp_chosen = np.full(jobs.size, -1, dtype=np.int64)
     lp_chosen[local_job[one]] = arcs[one]
@@ -294,17 +355,88 @@ def _lp_fix_block(
     def objective(chosen: np.ndarray) -> float:
         return float(problem.cost[chosen[chosen >= 0]].sum() + problem.unassigned_cost[jobs[chosen < 0]].sum())
 
-    best = _reoptimise(problem, jobs, lp_chosen, ~settled, max(0.05, (deadline - time.perf_counter()) * 0.5), rel_gap, seed)
+    def left() -> float:
+        return deadline - time.perf_counter()
+
+    def good_enough(chosen: np.ndarray) -> bool:
+        value = objective(chosen)
+        return value - bound < 1 - 1e-6 or (value - bound) <= rel_gap * max(1.0, abs(value))
+
+    best = _reoptimise(problem, jobs, lp_chosen, ~settled, max(0.05, min(left() * 0.3, left() - 0.05)), rel_gap, seed)
+    if incumbent is not None and (best is None or objective(incumbent) <= objective(best)):
+        best = incumbent
     if best is None:
-        return _mip_block(problem, jobs, max(0.05, deadline - time.perf_counter()), rel_gap, seed)
-    if neighbourhood and np.any(~settled) and deadline - time.perf_counter() > 0.05:
-        frac_arcs, _ = _block_arcs(problem, jobs[~settled])
-        touched = np.zeros(problem.num_agents, dtype=bool)
-        touched[problem.agent_idx[frac_arcs]] = True
-        free = ~settled | ((best >= 0) & touched[problem.agent_idx[np.maximum(best, 0)]])
-        wider = _reoptimise(problem, jobs, best, free, max(0.05, deadline - time.perf_counter()), rel_gap, seed)
-        if wider is not None and objective(wider) < objective(best):
-            best = wider
+        return _mip_block(problem, jobs, max(0.05, left()), rel_gap, seed)
+    if good_enough(best) or left() < 0.1:
+        return best, bound, objective(best) - bound < 1 - 1e-6
+
+    # 3. core MIP over the arcs of smallest reduced cost
+    order = np.lexsort((reduced, local_job))
+    starts = np.searchsorted(local_job[order], np.arange(jobs.size))
+    rank = np.empty(na, dtype=np.int64)
+    rank[order] = np.arange(na) - np.repeat(starts, np.diff(np.append(starts, na)))
+    budget = int(params.core_arcs_per_job * jobs.size)
+    threshold = np.partition(reduced, min(budget, na - 1))[min(budget, na - 1)] if na else 0.0
+    in_core = (x > 1e-9) | (rank < params.core_rank) | (reduced <= threshold)
+    in_core[np.searchsorted(arcs, best[best >= 0])] = True
+    if np.count_nonzero(in_core) < na:
+        drop = np.ones(problem.num_arcs, dtype=bool)
+        drop[arcs[in_core]] = False
+        # Jobs the incumbent assigns stay assigned in the core (a restriction), so the warm start sets no slack
+        # column and HiGHS may presolve (see _mip_block).
+        mandatory = problem.is_optional.copy()
+        mandatory[jobs[best >= 0]] = False
+        core, kept = problem.replace(term_cost=None, is_optional=mandatory).without_arcs(drop)
+        remap = np.full(problem.num_arcs, -1, dtype=np.int64)
+        remap[kept] = np.arange(kept.size)
+        start = np.where(best >= 0, remap[np.maximum(best, 0)], -1)
+        chosen, _, _ = _mip_block(core, jobs, max(0.05, left() * params.core_share),
+                                  max(rel_gap, params.core_rel_gap), seed, start=start)
+        if chosen is not None:
+            candidate = _lookup(kept, chosen)
+            if objective(candidate) < objective(best):
+                best = candidate
+    if good_enough(best):
+        return best, bound, objective(best) - bound < 1 - 1e-6
+
+    # 4. large-neighbourhood search over agent subsets
+    rng = np.random.default_rng(seed)
+    core_agents = problem.agent_idx[arcs[in_core]]
+    core_jobs = local_job[in_core]
+    by_agent = np.argsort(core_agents, kind="stable")
+    agent_ptr = np.searchsorted(core_agents[by_agent], np.arange(problem.num_agents + 1))
+    job_ptr = np.concatenate([[0], np.cumsum(np.bincount(core_jobs, minlength=jobs.size))])
+    core_agent_of_job = core_agents  # core arcs are sorted by local job, as ``arcs`` is
+    block_agents = np.unique(problem.agent_idx[arcs])
+    while left() > params.lns_min_time_s:
+        seed_agent = int(block_agents[rng.integers(block_agents.size)])
+        chosen_agents = {seed_agent}
+        frontier = [seed_agent]
+        current_agent = np.where(best >= 0, problem.agent_idx[np.maximum(best, 0)], -1)
+        while frontier and len(chosen_agents) < params.lns_agents:
+            a = frontier.pop(int(rng.integers(len(frontier))))
+            linked_jobs = core_jobs[by_agent[agent_ptr[a]:agent_ptr[a + 1]]]
+            if linked_jobs.size == 0:
+                continue
+            js = rng.choice(linked_jobs, size=min(4, linked_jobs.size), replace=False)
+            for j in js:
+                for b in core_agent_of_job[job_ptr[j]:job_ptr[j + 1]]:
+                    if len(chosen_agents) < params.lns_agents and int(b) not in chosen_agents:
+                        chosen_agents.add(int(b))
+                        frontier.append(int(b))
+        picked = np.zeros(problem.num_agents, dtype=bool)
+        picked[list(chosen_agents)] = True
+        free = (current_agent >= 0) & picked[np.maximum(current_agent, 0)]
+        out_jobs = np.flatnonzero(current_agent < 0)
+        if out_jobs.size:
+            free[out_jobs] = np.bincount(core_jobs, weights=picked[core_agents], minlength=jobs.size)[out_jobs] > 0
+        if not np.any(free):
+            continue
+        moved = _reoptimise(problem, jobs, best, free, min(params.lns_mip_time_s, max(0.05, left())), 0.0, seed)
+        if moved is not None and objective(moved) < objective(best):
+            best = moved
+            if good_enough(best):
+                break
     return best, bound, objective(best) - bound < 1 - 1e-6
 
 
@@ -313,7 +445,8 @@ def _reoptimise(
     rel_gap: float, seed: int,
 ) -> np.ndarray | None:
     """Keep the jobs of ``jobs`` not ``free`` as in ``chosen``; solve a MIP over the free ones (residual capacity,
-    group conflicts with the kept jobs respected). Returns the full choice for ``jobs`` or None."""
+    group conflicts with the kept jobs respected), warm-started from ``chosen``. Returns the full choice for
+    ``jobs`` or None."""
     out = chosen.copy()
     out[free] = -1
     open_jobs = jobs[free]
@@ -323,22 +456,39 @@ def _reoptimise(
     fixed = out[keep]
     residual = problem.capacity - np.bincount(problem.agent_idx[fixed], weights=problem.weight[fixed],
                                               minlength=problem.num_agents).astype(np.int64)
-    drop = np.zeros(problem.num_arcs, dtype=bool)
+    open_arcs, _ = _block_arcs(problem, open_jobs)
+    drop = np.ones(problem.num_arcs, dtype=bool)
+    drop[open_arcs] = problem.weight[open_arcs] > np.maximum(residual, 0)[problem.agent_idx[open_arcs]]
     fixed_jobs = jobs[keep]
     grouped = problem.group_idx[fixed_jobs] >= 0
     if np.any(grouped):
         stride = np.int64(problem.num_agents + 1)
         used = problem.group_idx[fixed_jobs[grouped]] * stride + problem.agent_idx[fixed[grouped]]
-        open_arcs, _ = _block_arcs(problem, open_jobs)
         group = problem.group_idx[problem.arc_job[open_arcs]]
-        drop[open_arcs] = (group >= 0) & np.isin(group * stride + problem.agent_idx[open_arcs], used)
+        drop[open_arcs] |= (group >= 0) & np.isin(group * stride + problem.agent_idx[open_arcs], used)
     sub, kept = problem.replace(capacity=np.maximum(residual, 0), term_cost=None).without_arcs(drop)
-    sub_chosen, _, _ = _mip_block(sub, open_jobs, time_limit_s, rel_gap, seed)
+    start = None
+    previous = chosen[free]
+    if np.all(previous >= -1):
+        remap = np.full(problem.num_arcs, -1, dtype=np.int64)
+        remap[kept] = np.arange(kept.size)
+        start = np.where(previous >= 0, remap[np.maximum(previous, 0)], -1)
+        if np.any((previous >= 0) & (start < 0)) or np.any((start < 0) & ~sub.is_optional[open_jobs]):
+            start = None
+    sub_chosen, _, _ = _mip_block(sub, open_jobs, time_limit_s, rel_gap, seed, start=start)
     if sub_chosen is None:
         sub_chosen = _greedy_block(sub, open_jobs)
     if sub_chosen is None:
         return None
-    out[free] = np.where(sub_chosen >= 0, kept[np.maximum(sub_chosen, 0)], -1)
+    out[free] = kept[sub_chosen] if kept.size and np.all(sub_chosen >= 0) else _lookup(kept, sub_chosen)
+    return out
+
+
+def _lookup(table: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """``table[index]`` where ``index >= 0``, else -1 (``table`` may be empty)."""
+    out = np.full(index.shape, -1, dtype=np.int64)
+    on = index >= 0
+    out[on] = table[index[on]]
     return out
 
 
