@@ -31,8 +31,11 @@ class AssignmentParams:
         Relative gap at which the core MIP stops (default 1e-4).
     core_share : float
         Share of the time left that the core MIP may use (default 0.7); the rest goes to neighbourhood search.
+    lns_jobs : int
+        Jobs freed together in one neighbourhood at first (default 120); the size then adapts, growing while
+        neighbourhood MIPs close fast and shrinking when they run out of time.
     lns_agents : int
-        Agents whose jobs are freed together in one neighbourhood (default 8).
+        At most this many agents' jobs are freed together (default 40).
     lns_mip_time_s : float
         Time limit of one neighbourhood MIP (default 1 s); ``lns_min_time_s`` (0.1 s): stop when less is left.
     """
@@ -46,7 +49,8 @@ class AssignmentParams:
     core_rank: int = 2
     core_rel_gap: float = 1e-4
     core_share: float = 0.7
-    lns_agents: int = 8
+    lns_jobs: int = 120
+    lns_agents: int = 40
     lns_mip_time_s: float = 1.0
     lns_min_time_s: float = 0.1
 
@@ -63,6 +67,8 @@ class AssignmentParams:
             raise ValueError("core_rank: must be >= 1")
         if not 0 < self.core_share <= 1:
             raise ValueError("core_share: must lie in (0, 1]")
+        if self.lns_jobs < 1:
+            raise ValueError("lns_jobs: must be >= 1")
         if self.lns_agents < 1:
             raise ValueError("lns_agents: must be >= 1")
         if not self.lns_mip_time_s > 0 or not self.lns_min_time_s > 0:

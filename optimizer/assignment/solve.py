@@ -408,21 +408,24 @@ def _lp_guided_block(
     job_ptr = np.concatenate([[0], np.cumsum(np.bincount(core_jobs, minlength=jobs.size))])
     core_agent_of_job = core_agents  # core arcs are sorted by local job, as ``arcs`` is
     block_agents = np.unique(problem.agent_idx[arcs])
+    target = float(params.lns_jobs)
     while left() > params.lns_min_time_s:
+        current_agent = np.where(best >= 0, problem.agent_idx[np.maximum(best, 0)], -1)
+        jobs_on = np.bincount(current_agent[current_agent >= 0], minlength=problem.num_agents)
         seed_agent = int(block_agents[rng.integers(block_agents.size)])
         chosen_agents = {seed_agent}
+        freed = int(jobs_on[seed_agent])
         frontier = [seed_agent]
-        current_agent = np.where(best >= 0, problem.agent_idx[np.maximum(best, 0)], -1)
-        while frontier and len(chosen_agents) < params.lns_agents:
+        while frontier and freed < target and len(chosen_agents) < params.lns_agents:
             a = frontier.pop(int(rng.integers(len(frontier))))
             linked_jobs = core_jobs[by_agent[agent_ptr[a]:agent_ptr[a + 1]]]
             if linked_jobs.size == 0:
                 continue
-            js = rng.choice(linked_jobs, size=min(4, linked_jobs.size), replace=False)
-            for j in js:
+            for j in rng.choice(linked_jobs, size=min(4, linked_jobs.size), replace=False):
                 for b in core_agent_of_job[job_ptr[j]:job_ptr[j + 1]]:
-                    if len(chosen_agents) < params.lns_agents and int(b) not in chosen_agents:
+                    if freed < target and len(chosen_agents) < params.lns_agents and int(b) not in chosen_agents:
                         chosen_agents.add(int(b))
+                        freed += int(jobs_on[b])
                         frontier.append(int(b))
         picked = np.zeros(problem.num_agents, dtype=bool)
         picked[list(chosen_agents)] = True
@@ -432,7 +435,11 @@ def _lp_guided_block(
             free[out_jobs] = np.bincount(core_jobs, weights=picked[core_agents], minlength=jobs.size)[out_jobs] > 0
         if not np.any(free):
             continue
-        moved = _reoptimise(problem, jobs, best, free, min(params.lns_mip_time_s, max(0.05, left())), 0.0, seed)
+        limit = min(params.lns_mip_time_s, max(0.05, left()))
+        began = time.perf_counter()
+        moved = _reoptimise(problem, jobs, best, free, limit, 0.0, seed)
+        # adapt the neighbourhood size: grow while its MIP closes fast, shrink when it runs out of time
+        target = target * 1.15 if time.perf_counter() - began < 0.3 * limit else max(20.0, target * 0.85)
         if moved is not None and objective(moved) < objective(best):
             best = moved
             if good_enough(best):
