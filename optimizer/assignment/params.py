@@ -24,6 +24,9 @@ class AssignmentParams:
         LP-guided search (below) goes on from its incumbent with the rest. 1 disables that.
     min_block_time_s : float
         Smallest time slice given to one block (default 0.2 s).
+    pricing_arcs : int
+        LP-guided blocks solve their LP by column generation from each job's this many cheapest arcs
+        (default 6); ``pricing_rounds`` (default 30) caps the rounds before falling back to the full LP.
     core_arcs_per_job : float
         LP-guided blocks: the core MIP keeps the arcs of smallest LP reduced cost, about this many per job on
         average (default 1.5), plus the LP's own arcs and each job's ``core_rank`` best (default 2).
@@ -45,6 +48,8 @@ class AssignmentParams:
     direct_mip_arcs: int = 20_000
     direct_mip_share: float = 0.35
     min_block_time_s: float = 0.2
+    pricing_arcs: int = 6
+    pricing_rounds: int = 30
     core_arcs_per_job: float = 1.5
     core_rank: int = 2
     core_rel_gap: float = 1e-4
@@ -61,6 +66,8 @@ class AssignmentParams:
             raise ValueError("chunk_arcs: must be >= 1")
         if not 0 < self.direct_mip_share <= 1:
             raise ValueError("direct_mip_share: must lie in (0, 1]")
+        if self.pricing_arcs < 1 or self.pricing_rounds < 1:
+            raise ValueError("pricing_arcs, pricing_rounds: must be >= 1")
         if self.core_arcs_per_job < 0:
             raise ValueError("core_arcs_per_job: must be >= 0")
         if self.core_rank < 1:

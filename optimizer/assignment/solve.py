@@ -314,13 +314,95 @@ def _mip_block(
     return chosen, bound, proven
 
 
+def _rank_within_job(key: np.ndarray, local_job: np.ndarray, num_jobs: int) -> np.ndarray:
+    """Rank (0 = smallest ``key``) of each arc among the arcs of its job."""
+    order = np.lexsort((key, local_job))
+    starts = np.searchsorted(local_job[order], np.arange(num_jobs))
+    rank = np.empty(key.size, dtype=np.int64)
+    rank[order] = np.arange(key.size) - np.repeat(starts, np.diff(np.append(starts, key.size)))
+    return rank
+
+
+def _lp_by_pricing(
+    problem: AssignmentProblem, jobs: np.ndarray, arcs: np.ndarray, local_job: np.ndarray, deadline: float,
+    seed: int, params: AssignmentParams,
+) -> tuple[float, np.ndarray, np.ndarray] | None:
+    """LP relaxation of a block by column generation: (value, arc values, reduced costs) for all ``arcs``.
+
+    Starts from each job's ``pricing_arcs`` cheapest arcs (mandatory jobs get an artificial slack at a high cost
+    so the restricted LP is feasible), prices every arc with the duals (reduced cost = cost - job dual - weight x
+    capacity dual), adds those with negative reduced cost and solves again, until none is left. The value is
+    then the exact LP optimum, a valid bound. Returns None (the caller solves the full LP) when the block has
+    conflict groups, an artificial slack stays positive, or time runs out.
+    """
+    if np.any(problem.group_idx[jobs] >= 0):
+        return None
+    na, nj = arcs.size, jobs.size
+    cost = problem.cost[arcs].astype(np.float64)
+    weight = problem.weight[arcs].astype(np.float64)
+    agent = problem.agent_idx[arcs]
+    optional = problem.is_optional[jobs]
+    could_exceed = np.bincount(agent, weights=weight, minlength=problem.num_agents) > problem.capacity
+    active = _rank_within_job(cost, local_job, nj) < params.pricing_arcs
+    artificial = 100.0 * (np.abs(cost).max(initial=0.0) + 1.0)
+    slack_cost = np.where(optional, problem.unassigned_cost[jobs].astype(np.float64), artificial)
+    for round_ in range(params.pricing_rounds):
+        if time.perf_counter() > deadline:
+            return None
+        log.debug("pricing round %d: %d of %d arcs", round_, int(active.sum()), na)
+        cols = np.flatnonzero(active)
+        col_agent = agent[cols]
+        row_agents = np.unique(col_agent[could_exceed[col_agent]])
+        cap_row = np.full(problem.num_agents, -1, dtype=np.int64)
+        cap_row[row_agents] = nj + np.arange(row_agents.size)
+        on_cap = cap_row[col_agent] >= 0
+        rows = np.concatenate([local_job[cols], cap_row[col_agent[on_cap]], np.arange(nj)])
+        cidx = np.concatenate([np.arange(cols.size), np.flatnonzero(on_cap), cols.size + np.arange(nj)])
+        vals = np.concatenate([np.ones(cols.size), weight[cols][on_cap], np.ones(nj)])
+        num_rows = nj + row_agents.size
+        matrix = sp.csc_matrix((vals, (rows, cidx)), shape=(num_rows, cols.size + nj))
+        lp = highspy.HighsLp()
+        lp.num_col_ = cols.size + nj
+        lp.num_row_ = num_rows
+        lp.col_cost_ = np.concatenate([cost[cols], slack_cost])
+        lp.col_lower_ = np.zeros(cols.size + nj)
+        lp.col_upper_ = np.ones(cols.size + nj)
+        lp.row_lower_ = np.concatenate([np.ones(nj), np.full(row_agents.size, -np.inf)])
+        lp.row_upper_ = np.concatenate([np.ones(nj), problem.capacity[row_agents].astype(np.float64)])
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.start_ = matrix.indptr.astype(np.int32)
+        lp.a_matrix_.index_ = matrix.indices.astype(np.int32)
+        lp.a_matrix_.value_ = matrix.data
+        h = _highs(max(0.05, deadline - time.perf_counter()), seed)
+        h.passModel(lp)
+        h.run()
+        if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            return None
+        solution = h.getSolution()
+        dual = np.asarray(solution.row_dual)
+        cap_dual = np.zeros(problem.num_agents)
+        cap_dual[row_agents] = dual[nj:]
+        reduced = cost - dual[:nj][local_job] - weight * cap_dual[agent]
+        entering = (~active) & (reduced < -1e-7)
+        if not np.any(entering):
+            values = np.asarray(solution.col_value)
+            if np.any(values[cols.size:][~optional] > 1e-7):
+                return None
+            x = np.zeros(na)
+            x[cols] = values[: cols.size]
+            return float(h.getInfo().objective_function_value), x, reduced
+        active |= entering
+    return None
+
+
 def _lp_guided_block(
     problem: AssignmentProblem, jobs: np.ndarray, time_limit_s: float, rel_gap: float, seed: int,
     params: AssignmentParams, incumbent: np.ndarray | None = None,
 ) -> tuple[np.ndarray | None, float, bool]:
     """LP-guided search for a block too large for a direct MIP. The LP value is the block's bound.
 
-    1. LP relaxation (dual simplex): bound, arc values and reduced costs.
+    1. LP relaxation: bound, arc values and reduced costs; by column generation (``_lp_by_pricing``), else the
+       full LP (dual simplex).
     2. First solution: keep the jobs the LP assigns integrally; MIP over the fractional jobs (LP-and-fix); or
        ``incumbent`` (one arc or -1 per job of ``jobs``) when given and better.
     3. Core MIP: a MIP over all jobs restricted to the arcs of smallest reduced cost (the LP's own arcs, each
@@ -332,21 +414,26 @@ def _lp_guided_block(
        improvements. Neighbourhoods are drawn with ``numpy.random.default_rng(seed)``.
     """
     deadline = time.perf_counter() + time_limit_s
-    lp, arcs, local_job = _block_model(problem, jobs)
+    arcs, local_job = _block_arcs(problem, jobs)
     na = arcs.size
-    h = _highs(max(0.05, time_limit_s * 0.8), seed)
-    h.passModel(lp)
-    h.run()
-    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-        if incumbent is not None:
-            return incumbent, -np.inf, False
-        return _mip_block(problem, jobs, max(0.05, deadline - time.perf_counter()), rel_gap, seed)
-    bound = float(h.getInfo().objective_function_value)
-    solution = h.getSolution()
-    values = np.asarray(solution.col_value)
-    reduced = np.asarray(solution.col_dual)[:na]
-    x, slack = values[:na], values[na:]
-    del h, lp
+    priced = _lp_by_pricing(problem, jobs, arcs, local_job, time.perf_counter() + time_limit_s * 0.5, seed, params)
+    if priced is not None:
+        bound, x, reduced = priced
+    else:
+        lp, arcs, local_job = _block_model(problem, jobs)
+        h = _highs(max(0.05, (deadline - time.perf_counter()) * 0.8), seed)
+        h.passModel(lp)
+        h.run()
+        if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            if incumbent is not None:
+                return incumbent, -np.inf, False
+            return _mip_block(problem, jobs, max(0.05, deadline - time.perf_counter()), rel_gap, seed)
+        bound = float(h.getInfo().objective_function_value)
+        solution = h.getSolution()
+        x = np.asarray(solution.col_value)[:na]
+        reduced = np.asarray(solution.col_dual)[:na]
+        del h, lp
+    slack = 1.0 - np.bincount(local_job, weights=x, minlength=jobs.size)
     one = x > 1 - 1e-6
     lp_chosen = np.full(jobs.size, -1, dtype=np.int64)
     lp_chosen[local_job[one]] = arcs[one]
