@@ -24,6 +24,9 @@ class AssignmentParams:
         LP-guided search (below) goes on from its incumbent with the rest. 1 disables that.
     min_block_time_s : float
         Smallest time slice given to one block (default 0.2 s).
+    ipm_max_jobs : int
+        LP-guided blocks with at most this many jobs solve the full LP by interior point + crossover (fast with
+        few rows); larger ones use column generation (default 5,000).
     pricing_arcs : int
         LP-guided blocks solve their LP by column generation from each job's this many cheapest arcs
         (default 6); ``pricing_rounds`` (default 30) caps the rounds before falling back to the full LP.
@@ -48,6 +51,7 @@ class AssignmentParams:
     direct_mip_arcs: int = 20_000
     direct_mip_share: float = 0.35
     min_block_time_s: float = 0.2
+    ipm_max_jobs: int = 5_000
     pricing_arcs: int = 6
     pricing_rounds: int = 30
     core_arcs_per_job: float = 1.5

@@ -401,13 +401,15 @@ def _lp_guided_block(
 ) -> tuple[np.ndarray | None, float, bool]:
     """LP-guided search for a block too large for a direct MIP. The LP value is the block's bound.
 
-    1. LP relaxation: bound, arc values and reduced costs; by column generation (``_lp_by_pricing``), else the
-       full LP (dual simplex).
+    1. LP relaxation: bound, arc values and reduced costs. Blocks with few jobs (few rows) and many arcs per job
+       solve the full LP by interior point with crossover; larger blocks by column generation
+       (``_lp_by_pricing``), falling back to the full LP by dual simplex.
     2. First solution: keep the jobs the LP assigns integrally; MIP over the fractional jobs (LP-and-fix); or
        ``incumbent`` (one arc or -1 per job of ``jobs``) when given and better.
     3. Core MIP: a MIP over all jobs restricted to the arcs of smallest reduced cost (the LP's own arcs, each
        job's ``core_rank`` best arcs, and the globally cheapest up to ``core_arcs_per_job`` per job), solved to
-       ``core_rel_gap`` from the incumbent (jobs it assigns stay assigned); kept when better. With loose capacities the optimum lies almost
+       ``core_rel_gap`` from the incumbent (jobs it assigns stay assigned); kept when better. Only for blocks
+       of more than ``ipm_max_jobs`` jobs. With loose capacities the optimum lies almost
        entirely in this core.
     4. Large-neighbourhood search until the deadline: free the jobs on a few agents linked by the core (and the
        unassigned jobs that could use them), re-solve that small MIP against the others' residual capacity, keep
@@ -416,12 +418,17 @@ def _lp_guided_block(
     deadline = time.perf_counter() + time_limit_s
     arcs, local_job = _block_arcs(problem, jobs)
     na = arcs.size
-    priced = _lp_by_pricing(problem, jobs, arcs, local_job, time.perf_counter() + time_limit_s * 0.5, seed, params)
+    priced = None
+    if jobs.size > params.ipm_max_jobs:
+        priced = _lp_by_pricing(problem, jobs, arcs, local_job, time.perf_counter() + time_limit_s * 0.5, seed,
+                                params)
     if priced is not None:
         bound, x, reduced = priced
     else:
         lp, arcs, local_job = _block_model(problem, jobs)
         h = _highs(max(0.05, (deadline - time.perf_counter()) * 0.8), seed)
+        if jobs.size <= params.ipm_max_jobs:
+            h.setOptionValue("solver", "ipm")  # with crossover: a basic solution, so exact reduced costs
         h.passModel(lp)
         h.run()
         if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
@@ -449,7 +456,8 @@ def _lp_guided_block(
         value = objective(chosen)
         return value - bound < 1 - 1e-6 or (value - bound) <= rel_gap * max(1.0, abs(value))
 
-    best = _reoptimise(problem, jobs, lp_chosen, ~settled, max(0.05, min(left() * 0.3, left() - 0.05)), rel_gap, seed)
+    best = _reoptimise(problem, jobs, lp_chosen, ~settled,
+                       max(0.05, min(left() * 0.3, left() - 0.05, 2 * params.lns_mip_time_s)), rel_gap, seed)
     if incumbent is not None and (best is None or objective(incumbent) <= objective(best)):
         best = incumbent
     if best is None:
@@ -457,7 +465,8 @@ def _lp_guided_block(
     if good_enough(best) or left() < 0.1:
         return best, bound, objective(best) - bound < 1 - 1e-6
 
-    # 3. core MIP over the arcs of smallest reduced cost
+    # 3. core MIP over the arcs of smallest reduced cost (large blocks only: on small dense blocks such as the
+    #    published hard GAP types the core MIP is slow and the neighbourhood search does better with the time)
     order = np.lexsort((reduced, local_job))
     starts = np.searchsorted(local_job[order], np.arange(jobs.size))
     rank = np.empty(na, dtype=np.int64)
@@ -466,7 +475,7 @@ def _lp_guided_block(
     threshold = np.partition(reduced, min(budget, na - 1))[min(budget, na - 1)] if na else 0.0
     in_core = (x > 1e-9) | (rank < params.core_rank) | (reduced <= threshold)
     in_core[np.searchsorted(arcs, best[best >= 0])] = True
-    if np.count_nonzero(in_core) < na:
+    if np.count_nonzero(in_core) < na and jobs.size > params.ipm_max_jobs:
         drop = np.ones(problem.num_arcs, dtype=bool)
         drop[arcs[in_core]] = False
         # Jobs the incumbent assigns stay assigned in the core (a restriction), so the warm start sets no slack
