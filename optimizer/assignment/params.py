@@ -42,8 +42,12 @@ class AssignmentParams:
         neighbourhood MIPs close fast and shrinking when they run out of time.
     lns_agents : int
         At most this many agents' jobs are freed together (default 40).
+    lns_mip_nodes : int
+        Node limit of one neighbourhood MIP (default 300): a work limit, so the search path depends on the seed
+        and not on the machine's speed (until the overall deadline cuts it).
     lns_mip_time_s : float
-        Time limit of one neighbourhood MIP (default 1 s); ``lns_min_time_s`` (0.1 s): stop when less is left.
+        Time limit of one neighbourhood MIP as a safety net (default 1 s); ``lns_min_time_s`` (0.1 s): stop
+        when less is left.
     """
 
     backend: str = "highs"
@@ -60,6 +64,7 @@ class AssignmentParams:
     core_share: float = 0.7
     lns_jobs: int = 120
     lns_agents: int = 40
+    lns_mip_nodes: int = 300
     lns_mip_time_s: float = 1.0
     lns_min_time_s: float = 0.1
 
@@ -80,6 +85,8 @@ class AssignmentParams:
             raise ValueError("core_share: must lie in (0, 1]")
         if self.lns_jobs < 1:
             raise ValueError("lns_jobs: must be >= 1")
+        if self.lns_mip_nodes < 1:
+            raise ValueError("lns_mip_nodes: must be >= 1")
         if self.lns_agents < 1:
             raise ValueError("lns_agents: must be >= 1")
         if not self.lns_mip_time_s > 0 or not self.lns_min_time_s > 0:

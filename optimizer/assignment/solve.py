@@ -18,6 +18,7 @@ import logging
 import os
 import sys
 import time
+from typing import Literal, overload
 
 import highspy
 import numpy as np
@@ -273,7 +274,7 @@ def lp_relaxation(problem: AssignmentProblem, *, time_limit_s: float = 600.0, se
 
 def _mip_block(
     problem: AssignmentProblem, jobs: np.ndarray, time_limit_s: float, rel_gap: float, seed: int,
-    start: np.ndarray | None = None,
+    start: np.ndarray | None = None, max_nodes: int | None = None,
 ) -> tuple[np.ndarray | None, float, bool]:
     """HiGHS MIP over ``jobs``; ``start`` (one arc or -1 per job of ``jobs``) is passed as a first incumbent.
 
@@ -285,6 +286,8 @@ def _mip_block(
     h = _highs(time_limit_s, seed)
     h.setOptionValue("mip_rel_gap", float(rel_gap))
     h.setOptionValue("mip_abs_gap", 0.999)  # integer costs: closer than 1 is optimal
+    if max_nodes is not None:
+        h.setOptionValue("mip_max_nodes", int(max_nodes))
     h.passModel(lp)
     if start is not None:
         values = np.zeros(na + nj)
@@ -532,10 +535,11 @@ def _lp_guided_block(
         if not np.any(free):
             continue
         limit = min(params.lns_mip_time_s, max(0.05, left()))
-        began = time.perf_counter()
-        moved = _reoptimise(problem, jobs, best, free, limit, 0.0, seed)
-        # adapt the neighbourhood size: grow while its MIP closes fast, shrink when it runs out of time
-        target = target * 1.15 if time.perf_counter() - began < 0.3 * limit else max(20.0, target * 0.85)
+        moved, closed = _reoptimise(problem, jobs, best, free, limit, 0.0, seed, max_nodes=params.lns_mip_nodes,
+                                    report_proven=True)
+        # adapt the neighbourhood size: grow while its MIPs close within the node limit, shrink when they do not
+        # (a work measure, not a clock one, so the sequence of neighbourhoods depends on the seed only)
+        target = target * 1.15 if closed else max(20.0, target * 0.85)
         if moved is not None and objective(moved) < objective(best):
             best = moved
             if good_enough(best):
@@ -543,10 +547,22 @@ def _lp_guided_block(
     return best, bound, objective(best) - bound < 1 - 1e-6
 
 
+@overload
+def _reoptimise(problem: AssignmentProblem, jobs: np.ndarray, chosen: np.ndarray, free: np.ndarray,
+                time_limit_s: float, rel_gap: float, seed: int, *, max_nodes: int | None = None,
+                report_proven: Literal[False] = False) -> np.ndarray | None: ...
+
+
+@overload
+def _reoptimise(problem: AssignmentProblem, jobs: np.ndarray, chosen: np.ndarray, free: np.ndarray,
+                time_limit_s: float, rel_gap: float, seed: int, *, max_nodes: int | None = None,
+                report_proven: Literal[True]) -> tuple[np.ndarray | None, bool]: ...
+
+
 def _reoptimise(
     problem: AssignmentProblem, jobs: np.ndarray, chosen: np.ndarray, free: np.ndarray, time_limit_s: float,
-    rel_gap: float, seed: int,
-) -> np.ndarray | None:
+    rel_gap: float, seed: int, *, max_nodes: int | None = None, report_proven: bool = False,
+) -> np.ndarray | None | tuple[np.ndarray | None, bool]:
     """Keep the jobs of ``jobs`` not ``free`` as in ``chosen``; solve a MIP over the free ones (residual capacity,
     group conflicts with the kept jobs respected), warm-started from ``chosen``. Returns the full choice for
     ``jobs`` or None."""
@@ -554,7 +570,7 @@ def _reoptimise(
     out[free] = -1
     open_jobs = jobs[free]
     if open_jobs.size == 0:
-        return out
+        return (out, True) if report_proven else out
     keep = (~free) & (out >= 0)
     fixed = out[keep]
     residual = problem.capacity - np.bincount(problem.agent_idx[fixed], weights=problem.weight[fixed],
@@ -578,13 +594,13 @@ def _reoptimise(
         start = np.where(previous >= 0, remap[np.maximum(previous, 0)], -1)
         if np.any((previous >= 0) & (start < 0)) or np.any((start < 0) & ~sub.is_optional[open_jobs]):
             start = None
-    sub_chosen, _, _ = _mip_block(sub, open_jobs, time_limit_s, rel_gap, seed, start=start)
+    sub_chosen, _, proven = _mip_block(sub, open_jobs, time_limit_s, rel_gap, seed, start=start, max_nodes=max_nodes)
     if sub_chosen is None:
         sub_chosen = _greedy_block(sub, open_jobs)
     if sub_chosen is None:
-        return None
+        return (None, False) if report_proven else None
     out[free] = kept[sub_chosen] if kept.size and np.all(sub_chosen >= 0) else _lookup(kept, sub_chosen)
-    return out
+    return (out, proven) if report_proven else out
 
 
 def _lookup(table: np.ndarray, index: np.ndarray) -> np.ndarray:
