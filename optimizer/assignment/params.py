@@ -24,9 +24,12 @@ class AssignmentParams:
         LP-guided search (below) goes on from its incumbent with the rest. 1 disables that.
     min_block_time_s : float
         Smallest time slice given to one block (default 0.2 s).
+    tight_load_ratio : float
+        A block whose jobs' mean weights sum to at least this share of its agents' capacity is *tight*
+        (default 0.9; the published hard GAP types are at 1.25, a day's legal-aid cases far below 1).
     ipm_max_jobs : int
-        LP-guided blocks with at most this many jobs solve the full LP by interior point + crossover (fast with
-        few rows); larger ones use column generation (default 5,000).
+        Tight LP-guided blocks with at most this many jobs solve the full LP by interior point + crossover (fast
+        with few rows); others use column generation (default 5,000).
     pricing_arcs : int
         LP-guided blocks solve their LP by column generation from each job's this many cheapest arcs
         (default 6); ``pricing_rounds`` (default 30) caps the rounds before falling back to the full LP.
@@ -55,6 +58,7 @@ class AssignmentParams:
     direct_mip_arcs: int = 20_000
     direct_mip_share: float = 0.35
     min_block_time_s: float = 0.2
+    tight_load_ratio: float = 0.9
     ipm_max_jobs: int = 5_000
     pricing_arcs: int = 6
     pricing_rounds: int = 30

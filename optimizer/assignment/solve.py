@@ -317,6 +317,15 @@ def _mip_block(
     return chosen, bound, proven
 
 
+def _load_ratio(problem: AssignmentProblem, arcs: np.ndarray, local_job: np.ndarray, num_jobs: int) -> float:
+    """Mean arc weight of each job, summed, over the capacity of the agents the block reaches: about 1 or more
+    for tight GAP instances (Chu & Beasley types: 1.25), well below 1 for a day's cases in a pool of lawyers."""
+    mean_weight = np.bincount(local_job, weights=problem.weight[arcs], minlength=num_jobs) / np.maximum(
+        np.bincount(local_job, minlength=num_jobs), 1)
+    capacity = problem.capacity[np.unique(problem.agent_idx[arcs])].sum()
+    return float(mean_weight.sum() / max(1, capacity))
+
+
 def _rank_within_job(key: np.ndarray, local_job: np.ndarray, num_jobs: int) -> np.ndarray:
     """Rank (0 = smallest ``key``) of each arc among the arcs of its job."""
     order = np.lexsort((key, local_job))
@@ -404,15 +413,14 @@ def _lp_guided_block(
 ) -> tuple[np.ndarray | None, float, bool]:
     """LP-guided search for a block too large for a direct MIP. The LP value is the block's bound.
 
-    1. LP relaxation: bound, arc values and reduced costs. Blocks with few jobs (few rows) and many arcs per job
-       solve the full LP by interior point with crossover; larger blocks by column generation
+    1. LP relaxation: bound, arc values and reduced costs. Tight blocks (load at least ``tight_load_ratio`` of
+       capacity) with few jobs solve the full LP by interior point with crossover; others by column generation
        (``_lp_by_pricing``), falling back to the full LP by dual simplex.
     2. First solution: keep the jobs the LP assigns integrally; MIP over the fractional jobs (LP-and-fix); or
        ``incumbent`` (one arc or -1 per job of ``jobs``) when given and better.
     3. Core MIP: a MIP over all jobs restricted to the arcs of smallest reduced cost (the LP's own arcs, each
        job's ``core_rank`` best arcs, and the globally cheapest up to ``core_arcs_per_job`` per job), solved to
-       ``core_rel_gap`` from the incumbent (jobs it assigns stay assigned); kept when better. Only for blocks
-       of more than ``ipm_max_jobs`` jobs. With loose capacities the optimum lies almost
+       ``core_rel_gap`` from the incumbent (jobs it assigns stay assigned); kept when better. Loose blocks only. With loose capacities the optimum lies almost
        entirely in this core.
     4. Large-neighbourhood search until the deadline: free the jobs on a few agents linked by the core (and the
        unassigned jobs that could use them), re-solve that small MIP against the others' residual capacity, keep
@@ -421,8 +429,9 @@ def _lp_guided_block(
     deadline = time.perf_counter() + time_limit_s
     arcs, local_job = _block_arcs(problem, jobs)
     na = arcs.size
+    tight = _load_ratio(problem, arcs, local_job, jobs.size) >= params.tight_load_ratio
     priced = None
-    if jobs.size > params.ipm_max_jobs:
+    if not (tight and jobs.size <= params.ipm_max_jobs):
         priced = _lp_by_pricing(problem, jobs, arcs, local_job, time.perf_counter() + time_limit_s * 0.5, seed,
                                 params)
     if priced is not None:
@@ -430,7 +439,7 @@ def _lp_guided_block(
     else:
         lp, arcs, local_job = _block_model(problem, jobs)
         h = _highs(max(0.05, (deadline - time.perf_counter()) * 0.8), seed)
-        if jobs.size <= params.ipm_max_jobs:
+        if tight and jobs.size <= params.ipm_max_jobs:
             h.setOptionValue("solver", "ipm")  # with crossover: a basic solution, so exact reduced costs
         h.passModel(lp)
         h.run()
@@ -468,7 +477,7 @@ def _lp_guided_block(
     if good_enough(best) or left() < 0.1:
         return best, bound, objective(best) - bound < 1 - 1e-6
 
-    # 3. core MIP over the arcs of smallest reduced cost (large blocks only: on small dense blocks such as the
+    # 3. core MIP over the arcs of smallest reduced cost (loose blocks only: on tight blocks such as the
     #    published hard GAP types the core MIP is slow and the neighbourhood search does better with the time)
     order = np.lexsort((reduced, local_job))
     starts = np.searchsorted(local_job[order], np.arange(jobs.size))
@@ -478,7 +487,7 @@ def _lp_guided_block(
     threshold = np.partition(reduced, min(budget, na - 1))[min(budget, na - 1)] if na else 0.0
     in_core = (x > 1e-9) | (rank < params.core_rank) | (reduced <= threshold)
     in_core[np.searchsorted(arcs, best[best >= 0])] = True
-    if np.count_nonzero(in_core) < na and jobs.size > params.ipm_max_jobs:
+    if np.count_nonzero(in_core) < na and not tight:
         drop = np.ones(problem.num_arcs, dtype=bool)
         drop[arcs[in_core]] = False
         # Jobs the incumbent assigns stay assigned in the core (a restriction), so the warm start sets no slack
