@@ -26,6 +26,7 @@ test: lint typecheck
 
 demo: install
 	$(BIN)/legalaid demo --out $(OUT)
+	$(BIN)/legalaid deploy demo --time-limit 20 --out $(OUT)/deploy
 
 bench: install
 	$(BIN)/python -m benchmarks.assignment --which province nation

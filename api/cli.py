@@ -226,6 +226,11 @@ def serve(
     uvicorn.run("api.main:create_app", factory=True, host=host, port=port)
 
 
+from api.cli_deploy import deploy_app  # noqa: E402  (sub-apps register after the main commands)
+
+app.add_typer(deploy_app, name="deploy", help="\"1+1\" volunteer deployment planner: generate, plan, compare, demo.")
+
+
 def main() -> None:  # pragma: no cover
     app()
 

@@ -34,7 +34,8 @@ def main(argv: list[str] | None = None) -> int:
 
     from benchmarks.gap import to_problem
     from benchmarks.gap_io import sparse_instance, write_json
-    from optimizer.assignment.solve import _block_model, _new_highs
+    from optimizer.assignment.solve import _block_model
+    from optimizer.highs import new_highs
 
     args.dir.mkdir(parents=True, exist_ok=True)
     inst = sparse_instance(args.jobs, args.agents, arcs_per_job=args.arcs_per_job, seed=args.seed)
@@ -46,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     lp, _, _ = _block_model(problem, np.arange(problem.num_jobs))
     t1 = time.perf_counter()
-    h = _new_highs()
+    h = new_highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("threads", 1)
     h.passModel(lp)

@@ -15,8 +15,6 @@ Method
 from __future__ import annotations
 
 import logging
-import os
-import sys
 import time
 from typing import Literal, overload
 
@@ -31,6 +29,7 @@ from optimizer.assignment.constraints import (
     respect_capacity,
 )
 from optimizer.assignment.params import AssignmentParams
+from optimizer.highs import new_highs
 from optimizer.problem import AssignmentProblem
 from optimizer.result import Result, Status
 from optimizer.stop import Stop
@@ -229,29 +228,8 @@ def _block_model(problem: AssignmentProblem, jobs: np.ndarray, capacity: np.ndar
     return lp, arcs, local_job
 
 
-_BANNER_SHOWN = False
-
-
-def _new_highs() -> highspy.Highs:
-    """A ``Highs`` instance; the first one of the process is made with stdout silenced, so HiGHS's one-off
-    banner does not mix into machine-read output (benchmark runners print JSON lines on stdout)."""
-    global _BANNER_SHOWN
-    if _BANNER_SHOWN:
-        return highspy.Highs()
-    _BANNER_SHOWN = True
-    sys.stdout.flush()
-    saved = os.dup(1)
-    try:
-        with open(os.devnull, "w") as devnull:
-            os.dup2(devnull.fileno(), 1)
-            return highspy.Highs()
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
-
-
 def _highs(time_limit_s: float, seed: int) -> highspy.Highs:
-    h = _new_highs()
+    h = new_highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("time_limit", float(max(0.05, time_limit_s)))
     h.setOptionValue("random_seed", int(seed) % 2_147_483_647)
