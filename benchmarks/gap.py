@@ -34,7 +34,7 @@ from optimizer.problem import AssignmentProblem
 from optimizer.stop import Stop
 
 #: Seconds kept back from the time limit for building the problem and writing the answer.
-SAFETY_S = 0.05
+SAFETY_S = 0.2
 
 
 def cost_scale(values: np.ndarray) -> int:

@@ -70,9 +70,11 @@ def main(argv: list[str] | None = None) -> int:
         gaps = [r["gap_to_best_pct"] for r in rows if "gap_to_best_pct" in r]
         own = [r["gap_pct"] for r in rows if r.get("gap_pct") is not None]
         hits = sum(1 for g in gaps if g == 0)
-        print(f"summary {name}: {len(rows)} problems, {sum(r['feasible'] for r in rows)} feasible, {hits} at best known, "
-              f"gap to best known mean {sum(gaps) / max(1, len(gaps)):.3f}% worst {max(gaps, default=float('nan')):.3f}%, "
-              f"gap to own bound mean {sum(own) / max(1, len(own)):.3f}%", flush=True)
+        versus_best = (f"{hits} at best known, gap to best known mean {sum(gaps) / len(gaps):.3f}% worst {max(gaps):.3f}%"
+                       if gaps else "no best known values")
+        print(f"summary {name}: {len(rows)} problems, {sum(r['feasible'] for r in rows)} feasible, {versus_best}, "
+              f"gap to own bound mean {sum(own) / max(1, len(own)):.3f}% worst {max(own, default=float('nan')):.3f}%",
+              flush=True)
     return 0
 
 
