@@ -27,6 +27,7 @@ test: lint typecheck
 demo: install
 	$(BIN)/legalaid demo --out $(OUT)
 	$(BIN)/legalaid deploy demo --time-limit 20 --out $(OUT)/deploy
+	$(BIN)/legalaid roster demo --time-limit 30 --out $(OUT)/roster
 
 bench: install
 	$(BIN)/python -m benchmarks.assignment --which province nation

@@ -227,8 +227,10 @@ def serve(
 
 
 from api.cli_deploy import deploy_app  # noqa: E402  (sub-apps register after the main commands)
+from api.cli_roster import roster_app  # noqa: E402
 
 app.add_typer(deploy_app, name="deploy", help="\"1+1\" volunteer deployment planner: generate, plan, compare, demo.")
+app.add_typer(roster_app, name="roster", help="Duty-lawyer rosters: generate, plan, nightly roll-forward and repair, demo.")
 
 
 def main() -> None:  # pragma: no cover

@@ -1,0 +1,530 @@
+"""Column generation over staff rosters (Dantzig-Wolfe): a strong bound and near-optimal rosters.
+
+Each column is a whole roster of one staff member that keeps every staff-level hard rule. The restricted
+master LP (HiGHS) picks a convex combination of columns per staff member and pays the coupling terms: under-,
+ideal- and over-cover per (day, shift), seats, budgets and fairness spreads. Pricing finds, per staff member,
+the roster of least reduced cost with CP-SAT on the one-staff model (the same rule faces as the full model,
+with the duals added to the objective). Its bound gives the Lagrangian bound
+``z_master + sum_e min(0, reduced cost bound_e)``, valid for the whole problem at any iteration. Finally the master LP
+solution guides a roster: cells on which all columns in use agree are fixed and CP-SAT re-optimises the rest
+(:meth:`ColumnGeneration.lp_guide`).
+
+The master LP of rostering problems is much tighter than the compact model's LP (the Curtois & Qu instances
+were closed by branch-and-price), so this serves as the bound and as the source of the first good roster.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import highspy
+import numpy as np
+import scipy.sparse as sp
+from ortools.sat.python import cp_model
+
+from optimizer.roster import constraints as hard
+from optimizer.roster import objectives as soft
+from optimizer.roster.components import restrict
+from optimizer.roster.evaluate import evaluate_schedule, select_rules
+from optimizer.roster.model import RosterModel
+from optimizer.roster.problem import FREE, RosterProblem
+
+COUPLING = frozenset({hard.MAX_COVER, hard.GROUP_BUDGET, soft.UNDER_COVER, soft.IDEAL_SHORTFALL,
+                      soft.OVER_COVER, soft.FAIR_TOTAL_SHIFTS, soft.FAIR_NIGHT_SHIFTS, soft.FAIR_WEEKEND_SHIFTS})
+"""Rules and terms that link staff; all others are checked inside each staff member's column."""
+
+_banner_lock = threading.Lock()
+_banner_shown = False
+
+
+def new_highs() -> highspy.Highs:
+    """A silent ``highspy.Highs``. HiGHS prints a banner on stdout when the first instance of a process is
+    created; that one is created with file descriptor 1 pointed at /dev/null, so command-line tools that
+    print machine-readable lines keep a clean stdout."""
+    global _banner_shown
+    with _banner_lock:
+        if not _banner_shown:
+            sys.stdout.flush()
+            saved = os.dup(1)
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            try:
+                os.dup2(devnull, 1)
+                h = highspy.Highs()
+            finally:
+                os.dup2(saved, 1)
+                os.close(saved)
+                os.close(devnull)
+            _banner_shown = True
+        else:
+            h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    return h
+
+
+SCALE = 100_000
+"""Duals are scaled by this and rounded to integers in the pricing objective."""
+_INF = highspy.kHighsInf
+
+
+class ColumnGeneration:
+    """Column generation for one roster problem (see the module docstring).
+
+    Parameters
+    ----------
+    problem : RosterProblem
+    rule_ids : tuple of str or None
+        Rules modelled (default all).
+    num_workers : int
+        Pricing problems solved in parallel threads, one CP-SAT worker each.
+    seed : int
+    """
+
+    def __init__(self, problem: RosterProblem, *, rule_ids: tuple[str, ...] | None = None,
+                 num_workers: int = 2, seed: int = 0, deterministic: bool = True,
+                 dtime_per_second: float = 0.5) -> None:
+        p = problem
+        self.p = p
+        self.E, self.D, self.S = p.num_staff, p.num_days, p.num_shifts
+        self.seed = seed
+        self.num_workers = num_workers
+        self.deterministic = deterministic
+        self.dtime_per_second = dtime_per_second
+        rules = select_rules(rule_ids)
+        self.rule_ids = tuple(r.id for r in rules)
+        self.staff_rules = tuple(r for r in rules if r.id not in COUPLING)
+        self.staff_rule_ids = tuple(r.id for r in self.staff_rules)
+        active = set(self.rule_ids)
+        self.use = {rid: rid in active for rid in COUPLING}
+        self.pricing: list[RosterModel] = []
+        self.base_cost: list[tuple[np.ndarray, np.ndarray, int]] = []
+        for e in range(self.E):
+            m = RosterModel(restrict(p, np.array([e]), np.arange(self.S)))
+            for rule in self.staff_rules:
+                rule.add(m)
+            self.pricing.append(m)
+            idx = np.array([lit.index for lit in m.obj_lits], dtype=np.int64)
+            self.base_cost.append((idx, np.asarray(m.obj_coefs, dtype=np.int64), m.obj_const))
+        self.columns: list[tuple[int, np.ndarray, float]] = []  # staff, roster row, own cost
+        self.seen: set[tuple[int, bytes]] = set()
+        self.lagrangian_bound = -math.inf
+        self.lp_value = math.inf
+        self.iterations = 0
+        self._build_master()
+        fixed_rows = np.where(p.fixed == FREE, -1, p.fixed).astype(np.int64)
+        for e in range(self.E):
+            if self.pricing[e].num_vars == 0:  # nothing to decide: the fixed roster is the only column
+                sub = self.pricing[e].problem
+                cost = float(evaluate_schedule(sub, fixed_rows[e][None, :], rule_ids=self.staff_rule_ids).objective)
+                self.add_column(e, fixed_rows[e], cost)
+
+    # ------------------------------------------------------------------ master LP
+    def _build_master(self) -> None:
+        p = self.p
+        D, S, E = self.D, self.S, self.E
+        h = new_highs()
+        h.setOptionValue("random_seed", self.seed % (2**31 - 1))
+        self.h = h
+        lower: list[float] = []
+        upper: list[float] = []
+        # cover rows: per (d, s) up to four rows; cover_row[k] lists (row, sign) the column coefficient enters
+        self.cover_rows: list[list[int]] = [[] for _ in range(D * S)]
+        slack_cols: list[tuple[float, int, float]] = []  # cost, row, coefficient
+        reach = (p.is_allowed & (p.max_shifts_per_type > 0)).sum(axis=0)
+        for d in range(D):
+            for s in range(S):
+                k = d * S + s
+                if self.use[soft.UNDER_COVER] and p.cover_min[d, s] > 0 and p.under_weight[d, s] > 0:
+                    r = len(lower)
+                    lower.append(float(p.cover_min[d, s]))
+                    upper.append(_INF)
+                    self.cover_rows[k].append(r)
+                    slack_cols.append((float(p.under_weight[d, s]), r, 1.0))
+                if self.use[soft.IDEAL_SHORTFALL] and p.cover_ideal[d, s] > 0 and p.ideal_short_weight[d, s] > 0:
+                    r = len(lower)
+                    lower.append(float(p.cover_ideal[d, s]))
+                    upper.append(_INF)
+                    self.cover_rows[k].append(r)
+                    slack_cols.append((float(p.ideal_short_weight[d, s]), r, 1.0))
+                if self.use[soft.OVER_COVER] and p.over_weight[d, s] > 0 and reach[s] > p.cover_ideal[d, s]:
+                    r = len(lower)
+                    lower.append(-_INF)
+                    upper.append(float(p.cover_ideal[d, s]))
+                    self.cover_rows[k].append(r)
+                    slack_cols.append((float(p.over_weight[d, s]), r, -1.0))
+                if self.use[hard.MAX_COVER] and p.cover_max[d, s] < reach[s]:
+                    r = len(lower)
+                    lower.append(-_INF)
+                    upper.append(float(p.cover_max[d, s]))
+                    self.cover_rows[k].append(r)
+        self.conv_row = len(lower)
+        lower.extend([1.0] * E)
+        upper.extend([1.0] * E)
+        G = p.num_budget_groups
+        self.budget_row = len(lower)
+        if not self.use[hard.GROUP_BUDGET]:
+            G = 0
+        self.num_budget_rows = G
+        for g in range(G):
+            lower.append(-_INF)
+            upper.append(float(p.group_budget[g]))
+        # fairness: per kind and group, rows hi - count_e >= 0 and lo - count_e <= 0 for each staff member
+        self.fair: list[tuple[str, int, dict[int, tuple[int, int]]]] = []
+        spread_cols: list[tuple[float, list[int], list[float]]] = []
+        kinds = ((soft.FAIR_TOTAL_SHIFTS, "total", p.fair_total_weight),
+                 (soft.FAIR_NIGHT_SHIFTS, "night", p.fair_night_weight),
+                 (soft.FAIR_WEEKEND_SHIFTS, "weekend", p.fair_weekend_weight))
+        for rid, kind, weight in kinds:
+            if not self.use[rid] or weight == 0:
+                continue
+            for g in np.unique(p.fair_group[p.fair_group >= 0]).tolist():
+                staff = np.flatnonzero(p.fair_group == g).tolist()
+                if len(staff) < 2:
+                    continue
+                rows: dict[int, tuple[int, int]] = {}
+                for e in staff:
+                    rows[e] = (len(lower), len(lower) + 1)
+                    lower.extend([0.0, -_INF])
+                    upper.extend([_INF, 0.0])
+                self.fair.append((kind, weight, rows))
+                spread_cols.append((float(weight), [r[0] for r in rows.values()], [1.0] * len(rows)))
+                spread_cols.append((-float(weight), [r[1] for r in rows.values()], [1.0] * len(rows)))
+        self.num_rows = len(lower)
+        h.addRows(self.num_rows, np.asarray(lower), np.asarray(upper), 0, np.zeros(0, np.int32),
+                  np.zeros(0, np.int32), np.zeros(0))
+        for cost, r, coef in slack_cols:
+            h.addCol(cost, 0.0, _INF, 1, np.array([r], np.int32), np.array([coef]))
+        for cost, rows_, coefs in spread_cols:
+            h.addCol(cost, 0.0, float(D), len(rows_), np.asarray(rows_, np.int32), np.asarray(coefs))
+        self.first_column = h.getNumCol()
+        # an expensive artificial column per staff member keeps the master feasible before real columns exist
+        self.big = 10.0 * (float(np.sum(p.under_weight * p.cover_min) + np.sum(p.ideal_short_weight * p.cover_ideal))
+                           + float(p.on_request_weight.sum()) + 1e4)
+        for e in range(E):
+            h.addCol(self.big, 0.0, _INF, 1, np.array([self.conv_row + e], np.int32), np.array([1.0]))
+        self.num_fixed_cols = h.getNumCol()
+        self._weekend = self.p.weekend_idx >= 0
+        self.row_lower = np.asarray(lower, dtype=np.float64)
+        self.row_upper = np.asarray(upper, dtype=np.float64)
+        # the master's own columns (cover slacks, spread bounds) as a sparse matrix, for the Lagrangian bound
+        r_idx, c_idx, vals, costs, col_ub = [], [], [], [], []
+        for j, (cost, r, coef) in enumerate(slack_cols):
+            r_idx.append(r)
+            c_idx.append(j)
+            vals.append(coef)
+            costs.append(cost)
+            col_ub.append(_INF)
+        for cost, rows_, coefs in spread_cols:
+            j = len(costs)
+            r_idx.extend(rows_)
+            c_idx.extend([j] * len(rows_))
+            vals.extend(coefs)
+            costs.append(cost)
+            col_ub.append(float(D))
+        self.static_a = sp.csr_matrix((vals, (r_idx, c_idx)), shape=(self.num_rows, len(costs))).T.tocsr()
+        self.static_cost = np.asarray(costs, dtype=np.float64)
+        self.static_ub = np.asarray(col_ub, dtype=np.float64)
+
+    def _column_entries(self, e: int, row: np.ndarray) -> tuple[list[int], list[float]]:
+        p = self.p
+        S = self.S
+        rows = [self.conv_row + e]
+        vals = [1.0]
+        worked = np.flatnonzero(row >= 0)
+        for d in worked.tolist():
+            for r in self.cover_rows[d * S + int(row[d])]:
+                rows.append(r)
+                vals.append(1.0)
+        if self.num_budget_rows:
+            s = row[worked]
+            g = p.budget_group[s]
+            keep = g >= 0
+            spend = np.bincount(g[keep], weights=p.shift_cost[s[keep]], minlength=self.num_budget_rows)
+            for gi in np.flatnonzero(spend).tolist():
+                rows.append(self.budget_row + gi)
+                vals.append(float(spend[gi]))
+        for kind, _, staff_rows in self.fair:
+            if e not in staff_rows:
+                continue
+            count = self._count(kind, row)
+            if count:
+                hi_row, lo_row = staff_rows[e]
+                rows.extend([hi_row, lo_row])
+                vals.extend([-float(count), -float(count)])
+        return rows, vals
+
+    def _count(self, kind: str, row: np.ndarray) -> int:
+        work = row >= 0
+        if kind == "total":
+            return int(work.sum())
+        if kind == "night":
+            return int((work & self.p.is_night[np.maximum(row, 0)]).sum())
+        return int((work & self._weekend).sum())
+
+    def own_cost(self, e: int, row: np.ndarray) -> float:
+        """Staff-level terms of roster ``row`` of staff ``e``; ``inf`` if it breaks a staff-level hard rule."""
+        sub = self.pricing[e].problem
+        ev = evaluate_schedule(sub, row[None, :], rule_ids=self.staff_rule_ids)
+        return float(ev.objective) if ev.is_feasible else math.inf
+
+    def add_column(self, e: int, row: np.ndarray, cost: float | None = None) -> bool:
+        """Add roster ``row`` of staff ``e`` as a column (once); False if known or infeasible."""
+        key = (e, row.astype(np.int64).tobytes())
+        if key in self.seen:
+            return False
+        if cost is None:
+            cost = self.own_cost(e, row)
+        if not math.isfinite(cost):
+            return False
+        self.seen.add(key)
+        rows, vals = self._column_entries(e, row)
+        self.h.addCol(float(cost), 0.0, _INF, len(rows), np.asarray(rows, np.int32), np.asarray(vals))
+        self.columns.append((e, row.astype(np.int64).copy(), float(cost)))
+        return True
+
+    def add_schedule(self, schedule: np.ndarray) -> int:
+        """Add every staff member's row of a roster as a column; returns how many were new."""
+        return sum(self.add_column(e, schedule[e]) for e in range(self.E))
+
+    # ------------------------------------------------------------------ pricing
+    def _x_dual(self, e: int, duals: np.ndarray) -> np.ndarray:
+        """Dual value collected by each shift variable of staff ``e``'s pricing model."""
+        p = self.p
+        m = self.pricing[e]
+        S = self.S
+        out = np.zeros(m.num_vars)
+        for i, (d, s) in enumerate(zip(m.x_d.tolist(), m.x_s.tolist(), strict=True)):
+            rows = self.cover_rows[d * S + s]
+            if rows:
+                out[i] = duals[rows].sum()
+        if self.num_budget_rows:
+            g = p.budget_group[m.x_s]
+            has = g >= 0
+            out[has] += duals[self.budget_row + g[has]] * p.shift_cost[m.x_s[has]]
+        for kind, _, staff_rows in self.fair:
+            if e in staff_rows:
+                hi_row, lo_row = staff_rows[e]
+                if kind == "total":
+                    count = np.ones(m.num_vars)
+                elif kind == "night":
+                    count = p.is_night[m.x_s].astype(float)
+                else:
+                    count = self._weekend[m.x_d].astype(float)
+                out -= (duals[hi_row] + duals[lo_row]) * count
+        return out
+
+    def _price(self, e: int, duals: np.ndarray, seconds: float, hint: np.ndarray | None, *, first: bool = False
+               ) -> tuple[list[tuple[np.ndarray, float]], float, float]:
+        """Solve staff ``e``'s pricing problem: (columns with their own cost, lower bound of the least
+        ``own cost - duals . entries`` without the convexity dual, CP-SAT deterministic time).
+
+        Only rosters of negative reduced cost are searched (an objective cut-off at the convexity dual); an
+        infeasible search proves that none exists. With ``first`` the search stops at the first one."""
+        m = self.pricing[e]
+        idx, coefs, const = self.base_cost[e]
+        xdual = self._x_dual(e, duals)
+        scaled_x = np.rint(-SCALE * xdual).astype(np.int64)
+        model = m.model
+        obj = model.proto.objective
+        obj.vars.clear()
+        obj.coeffs.clear()
+        all_idx = np.concatenate([idx, m.x_index])
+        all_coef = np.concatenate([coefs * SCALE, scaled_x])
+        obj.vars.extend(all_idx.tolist())
+        obj.coeffs.extend(all_coef.tolist())
+        obj.offset = float(const * SCALE)
+        obj.scaling_factor = 1.0
+        cut = int(math.floor(duals[self.conv_row + e] * SCALE - const * SCALE)) - 1
+        obj.domain.clear()
+        obj.domain.extend([-(2**62), cut])
+        model.clear_hints()
+        if hint is not None and m.num_vars:
+            model.proto.solution_hint.vars.extend(m.x_index.tolist())
+            model.proto.solution_hint.values.extend((hint[m.x_d] == m.x_s).astype(np.int64).tolist())
+        solver = cp_model.CpSolver()
+        prm = solver.parameters
+        prm.num_workers = 1
+        prm.random_seed = self.seed
+        prm.linearization_level = 2
+        prm.symmetry_level = 0
+        prm.cp_model_probing_level = 0
+        prm.stop_after_first_solution = first
+        if self.deterministic:
+            prm.max_deterministic_time = max(seconds * self.dtime_per_second, 0.01)
+            prm.max_time_in_seconds = max(seconds * 4, 0.05)
+        else:
+            prm.max_time_in_seconds = max(seconds, 0.01)
+        found: list[np.ndarray] = []
+
+        class Collect(cp_model.CpSolverSolutionCallback):  # type: ignore[misc]
+            def on_solution_callback(self) -> None:
+                found.append(np.asarray(self.response_proto.solution, dtype=np.int64))
+
+        status = solver.solve(model, Collect())
+        out: list[tuple[np.ndarray, float]] = []
+        base_row = np.where(m.wval[0] == 1, m.const_shift[0], -1).astype(np.int64)
+        for sol in found:
+            on = sol[m.x_index] > 0
+            row = base_row.copy()
+            row[m.x_d[on]] = m.x_s[on]
+            out.append((row, float(np.dot(coefs, sol[idx]) + const)))
+        if status == cp_model.INFEASIBLE:  # nothing at or below the cut-off
+            bound = (cut + 1) / SCALE + const
+        elif status == cp_model.OPTIMAL:
+            bound = solver.objective_value / SCALE
+        else:
+            bound = solver.best_objective_bound / SCALE
+        # rounding the duals moves each coefficient by at most 0.5 / SCALE
+        bound -= 0.5 * (m.num_vars + 1) / SCALE
+        return out, bound, float(solver.response_proto.deterministic_time)
+
+    # ------------------------------------------------------------------ main loop
+    def lagrangian(self, duals: np.ndarray, value: np.ndarray) -> float:
+        """Lagrangian bound ``L(pi)`` for dual values ``duals`` (signs as LP duals of the master rows) and
+        lower bounds ``value[e]`` on each staff member's least ``own cost - duals . (cover, budget, fairness
+        entries)`` (convexity excluded). Valid for the whole problem."""
+        lo_part = np.where(duals > 0, self.row_lower, self.row_upper)
+        active = duals != 0
+        if np.any(~np.isfinite(lo_part[active])):
+            return -math.inf
+        total = float(np.dot(duals[active], lo_part[active]))
+        rc = self.static_cost - self.static_a @ duals
+        neg = rc < -1e-9
+        if np.any(neg & ~np.isfinite(self.static_ub)):
+            return -math.inf
+        total += float(np.dot(rc[neg], self.static_ub[neg]))
+        total += float(value.sum())
+        return total - float(duals[self.conv_row:self.conv_row + self.E].sum())
+
+    def run(self, clock: Any, *, price_seconds: float = 2.0, smoothing: float = 0.0, quick: bool = False,
+            partial: bool = True, log: Callable[[str], None] | None = None) -> None:
+        """Generate columns until no roster has a negative reduced cost, the bound meets the LP value
+        (rounded up), or ``clock.seconds_left()`` runs out (pricing deterministic time is charged to
+        ``clock.charge``). Duals are smoothed towards the best Lagrangian point (Wentges, ``smoothing``,
+        default off); with ``partial``, iterations that follow one adding many columns price only half of
+        the staff (alternating halves); with ``quick``, such iterations stop each pricing at its first
+        negative roster. Stops early, keeping its columns, once an iteration takes more than an eighth of
+        the time left (from the third iteration on)."""
+        h = self.h
+        pool = ThreadPoolExecutor(max_workers=self.num_workers) if self.num_workers > 1 else None
+        last_rows: dict[int, np.ndarray] = {}
+        for e, row, _ in self.columns:
+            last_rows[e] = row
+        center: np.ndarray | None = None
+        alpha = smoothing
+        use_quick = quick
+        added_last = self.E
+        quick = use_quick  # first negative roster per staff member while many are found
+        try:
+            while clock.seconds_left() > 0.05:
+                h.run()
+                if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+                    break
+                self.lp_value = float(h.getInfo().objective_function_value)
+                lp_duals = np.asarray(h.getSolution().row_dual, dtype=np.float64)
+                # exact signs (a >= row has a dual >= 0, a <= row <= 0) keep the Lagrangian bound finite
+                lp_duals[(self.row_lower == -_INF) & (lp_duals > 0)] = 0.0
+                lp_duals[(self.row_upper == _INF) & (lp_duals < 0)] = 0.0
+                duals = lp_duals if center is None else alpha * center + (1 - alpha) * lp_duals
+                seconds = min(price_seconds, max(clock.seconds_left() / 2, 0.05))
+
+                def work(e: int, duals: np.ndarray = duals, seconds: float = seconds, first: bool = quick) -> Any:
+                    if not self.pricing[e].num_vars:
+                        return [], -math.inf, 0.0
+                    return self._price(e, duals, seconds, last_rows.get(e), first=first)
+
+                # while many columns are found, price half of the staff per iteration (alternating halves)
+                half = partial and added_last > self.E // 3
+                priced = [e for e in range(self.E) if not half or e % 2 == self.iterations % 2]
+                left_before = clock.seconds_left()
+                results = list(pool.map(work, priced)) if pool else [work(e) for e in priced]
+                clock.charge(sum(r[2] for r in results))
+                spent = left_before - clock.seconds_left()
+                self.iterations += 1
+                added = 0
+                value = np.full(self.E, -math.inf)
+                for e, (cols, bound, _) in zip(priced, results, strict=True):
+                    if not self.pricing[e].num_vars:
+                        known = [j for j, col in enumerate(self.columns) if col[0] == e]
+                        value[e] = min((self.columns[j][2] - self._column_dual(e, self.columns[j][1], duals)
+                                        + duals[self.conv_row + e]) for j in known) if known else -math.inf
+                        continue
+                    value[e] = bound
+                    best_rc = math.inf
+                    for row, cost in cols:
+                        rc = cost - self._column_dual(e, row, lp_duals)
+                        if rc < -1e-6 and self.add_column(e, row, cost):
+                            added += 1
+                            if rc < best_rc:
+                                best_rc = rc
+                                last_rows[e] = row
+                bound_now = self.lagrangian(duals, value)
+                if bound_now > self.lagrangian_bound:
+                    self.lagrangian_bound = bound_now
+                    center = duals.copy()
+                if log is not None:
+                    log(f"cg it={self.iterations} lp={self.lp_value:.2f} lagrangian={bound_now:.2f} "
+                        f"alpha={alpha if center is not None else 0:.2f} added={added} columns={len(self.columns)}")
+                if (math.isfinite(self.lagrangian_bound)
+                        and math.ceil(self.lagrangian_bound - 1e-6) >= math.ceil(self.lp_value - 1e-6)):
+                    break
+                quick = use_quick and added > self.E // 3
+                added_last = added
+                if self.iterations >= 3 and added and spent * 8 > clock.seconds_left():
+                    break  # cannot converge in the time left: keep the columns, leave time to the search
+                if added == 0 and half:
+                    continue  # only half was priced: price everyone next
+                if added == 0:
+                    if center is None or alpha == 0:
+                        break  # no negative column at the LP duals: the LP is solved
+                    alpha = 0.0  # mispricing: price at the LP duals next
+                else:
+                    alpha = smoothing
+        finally:
+            if pool is not None:
+                pool.shutdown(wait=True)
+        if self.columns:
+            h.run()
+            if h.getModelStatus() == highspy.HighsModelStatus.kOptimal:
+                self.lp_value = float(h.getInfo().objective_function_value)
+
+    def _column_dual(self, e: int, row: np.ndarray, duals: np.ndarray) -> float:
+        rows, vals = self._column_entries(e, row)
+        return float(np.dot(duals[rows], vals))
+
+    @property
+    def bound(self) -> float:
+        """Valid lower bound on the optimum (integer objective: rounded up)."""
+        if not math.isfinite(self.lagrangian_bound):
+            return -math.inf
+        return float(math.ceil(self.lagrangian_bound - 1e-6))
+
+    # ------------------------------------------------------------------ LP-guided rosters
+    def lp_guide(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """From the master LP solution: the cells on which all columns in use agree (``[E, D]`` value, or
+        ``FREE`` where they differ) and a rounded roster (per staff member its column of largest weight).
+
+        Cells where the LP is unanimous are almost always right in good rosters, so fixing them leaves a
+        much smaller problem for CP-SAT. None before the master has a solution.
+        """
+        if not self.columns or self.h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            return None
+        value = np.asarray(self.h.getSolution().col_value)[self.num_fixed_cols:]
+        agreed = np.full((self.E, self.D), -3, dtype=np.int64)
+        rounded = np.where(self.p.fixed == FREE, -1, self.p.fixed).astype(np.int64)
+        weight = np.full(self.E, -1.0)
+        for j, (e, row, _) in enumerate(self.columns):
+            lam = value[j] if j < value.size else 0.0
+            if lam <= 1e-6:
+                continue
+            agreed[e] = np.where(agreed[e] == -3, row, np.where(agreed[e] == row, row, FREE))
+            if lam > weight[e]:
+                weight[e] = lam
+                rounded[e] = row
+        agreed[agreed == -3] = FREE
+        return agreed, rounded

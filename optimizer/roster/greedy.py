@@ -1,0 +1,128 @@
+"""Greedy day-by-day construction of a roster (a warm start for CP-SAT and a first LNS incumbent).
+
+Day by day, shift types with missing cover (most expensive under-cover first) take the eligible staff that
+keep every *upper* limit (shifts per type, total shifts and minutes, consecutive days, successions including
+into a fixed next day, weekends, seats, budgets), preferring staff who asked for the shift, then staff short
+of their minimum minutes, then the least loaded. Lower limits (minimum minutes, minimum runs of work and of
+days off) are not enforced: the result may break them and is then only a hint.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from optimizer.roster.problem import FREE, RosterProblem
+
+
+def build_greedy(problem: RosterProblem, *, seed: int = 0, prefer: np.ndarray | None = None) -> np.ndarray:
+    """A roster ``[E, D]`` (shift index or -1) built greedily; fixed cells keep their values.
+
+    Parameters
+    ----------
+    problem : RosterProblem
+    seed : int
+        Breaks ties between equally good staff.
+    prefer : int array [E, D], optional
+        A roster to follow where it keeps the upper limits (e.g. the min-cost-flow roster, which ignores
+        sequence rules): each day its assignments are taken first, then missing cover is filled greedily.
+    """
+    p = problem
+    rng = np.random.default_rng(seed)
+    E, D, S = p.num_staff, p.num_days, p.num_shifts
+    sched = np.where(p.fixed == FREE, -1, p.fixed).astype(np.int64)
+    if E == 0 or S == 0:
+        return sched
+    work = sched >= 0
+    per_type = np.zeros((E, S), dtype=np.int64)
+    e_fix, d_fix = np.nonzero(work)
+    np.add.at(per_type, (e_fix, sched[e_fix, d_fix]), 1)
+    total = work.sum(axis=1).astype(np.int64)
+    minutes = (per_type * p.shift_minutes[None, :]).sum(axis=1)
+    weekend_idx = p.weekend_idx
+    worked_wk = np.zeros((E, max(p.num_weekends, 1)), dtype=bool)
+    for w in range(p.num_weekends):
+        worked_wk[:, w] = work[:, weekend_idx == w].any(axis=1)
+    staffed = np.zeros((D, S), dtype=np.int64)
+    np.add.at(staffed, (d_fix, sched[e_fix, d_fix]), 1)
+    G = p.num_budget_groups
+    spend = np.zeros(G, dtype=np.int64)
+    if G:
+        s_fix = sched[e_fix, d_fix]
+        g_fix = p.budget_group[s_fix]
+        np.add.at(spend, g_fix[g_fix >= 0], p.shift_cost[s_fix[g_fix >= 0]])
+    run = np.maximum(p.history_work_run, 0).astype(np.int64)
+    noise = rng.random((D, E)) * 1e-3
+
+    on_bonus = np.zeros((D, E, S + 1))
+    np.add.at(on_bonus, (p.on_request_day, p.on_request_staff, p.on_request_shift), p.on_request_weight)
+    off_malus = np.zeros((D, E, S + 1))
+    np.add.at(off_malus, (p.off_request_day, p.off_request_staff, p.off_request_shift), p.off_request_weight)
+    cls = p.shift_class
+    max_total = np.minimum(p.max_total_shifts, D)
+    for d in range(D):
+        today_free = (p.fixed[:, d] == FREE) & ~p.is_unavailable[:, d]
+        prev_cls = p.history_last_class if d == 0 else np.where(sched[:, d - 1] >= 0, cls[np.maximum(sched[:, d - 1], 0)], -1)
+        next_fixed = p.fixed[:, d + 1] if d + 1 < D else np.full(E, FREE)
+        next_cls = np.where(next_fixed >= 0, cls[np.maximum(next_fixed, 0)], -1)
+        base_ok = today_free & (total < max_total) & (run < p.max_consecutive_days)
+        w = weekend_idx[d]
+        if w >= 0:
+            base_ok &= worked_wk[:, w] | (worked_wk.sum(axis=1) < p.max_weekends)
+        def eligible(s: int, base_ok: np.ndarray = base_ok, prev_cls: np.ndarray = prev_cls,
+                     next_cls: np.ndarray = next_cls) -> np.ndarray:
+            """Staff who may take shift ``s`` today without breaking an upper limit."""
+            ok: np.ndarray = base_ok & p.is_allowed[:, s] & (per_type[:, s] < p.max_shifts_per_type[:, s])
+            ok &= minutes + p.shift_minutes[s] <= p.max_total_minutes
+            c = cls[s]
+            ok &= ~((prev_cls >= 0) & p.forbidden_next[np.maximum(prev_cls, 0), c])
+            ok &= ~((next_cls >= 0) & p.forbidden_next[c, np.maximum(next_cls, 0)])
+            return ok
+
+        def room_for(s: int, wanted: int, d: int = d) -> int:
+            room = min(wanted, int(p.cover_max[d, s] - staffed[d, s]))
+            g = p.budget_group[s]
+            if g >= 0 and p.shift_cost[s] > 0:
+                room = min(room, int((p.group_budget[g] - spend[g]) // p.shift_cost[s]))
+            return room
+
+        def assign(take: np.ndarray, s: int, d: int = d, w: int = int(w), base_ok: np.ndarray = base_ok) -> None:
+            sched[take, d] = s
+            per_type[take, s] += 1
+            total[take] += 1
+            minutes[take] += p.shift_minutes[s]
+            staffed[d, s] += take.size
+            g = p.budget_group[s]
+            if g >= 0:
+                spend[g] += p.shift_cost[s] * take.size
+            base_ok[take] = False
+            if w >= 0:
+                worked_wk[take, w] = True
+
+        if prefer is not None:
+            wanted = np.where(base_ok, prefer[:, d], -1)
+            for s in np.unique(wanted[wanted >= 0]).tolist():
+                cand = np.flatnonzero((wanted == s) & eligible(s))
+                room = room_for(s, int(cand.size))
+                if room > 0:
+                    assign(cand[:room], s)
+        for target, weight in ((p.cover_min[d], p.under_weight[d]), (p.cover_ideal[d], p.ideal_short_weight[d])):
+            need = target - staffed[d]
+            order = np.lexsort((-need, -weight))
+            for s in order.tolist():
+                if need[s] <= 0 or weight[s] <= 0:
+                    continue
+                room = room_for(s, int(need[s]))
+                if room <= 0:
+                    continue
+                cand = np.flatnonzero(eligible(s))
+                if cand.size == 0:
+                    continue
+                short = np.maximum(p.min_total_minutes[cand] - minutes[cand], 0) > 0
+                score = (on_bonus[d, cand, s] + on_bonus[d, cand, S] - off_malus[d, cand, s] - off_malus[d, cand, S]
+                         - p.assign_weight[cand, s] + 0.5 * short - total[cand] / np.maximum(max_total[cand], 1)
+                         + noise[d, cand])
+                take = cand[np.argsort(-score, kind="stable")[:room]]
+                assign(take, s)
+                need[s] -= take.size
+        run = np.where(sched[:, d] >= 0, run + 1, 0)
+    return sched

@@ -1,0 +1,497 @@
+"""Roster solve: components, a flow relaxation, CP-SAT, column generation and large-neighbourhood search.
+
+Method (per independent component, see :mod:`optimizer.roster.components`; components are solved smallest
+first, each with a share of the remaining time in proportion to its number of variables)
+------
+1. **Flow relaxation** (:mod:`optimizer.roster.flow`): a min-cost flow dropping the sequence, weekend,
+   per-type, minimum and budget rules gives a valid bound in seconds even for a province-month (about a
+   million variables) and an integral roster that may break the dropped rules.
+2. **Greedy** (:mod:`optimizer.roster.greedy`): day by day, follow the flow roster where the upper limits
+   allow, then fill missing cover. If this roster already meets the flow bound it is optimal: done.
+3. **Full model**: CP-SAT on the whole component for ``full_model_share`` of the time with the greedy roster
+   as hint (skipped above ``full_model_max_vars`` variables when the greedy roster is feasible). It proves
+   small instances optimal and gives a first incumbent.
+4. **Column generation** (:mod:`optimizer.roster.columns`, up to ``columns_max_staff`` staff): the master LP
+   over whole staff rosters gives a Lagrangian bound far stronger than CP-SAT's; then the cells on which all
+   rosters of the LP solution agree are fixed and LNS re-optimises the rest from the rounded LP roster.
+5. **LNS**: repeatedly free a neighbourhood (related staff over all days, all staff over a day window, a
+   block of related staff x days, the staff and days around a penalty of the incumbent, or where it differs
+   from the flow roster), fix every other cell to the incumbent and let CP-SAT re-optimise it with the
+   incumbent as hint. Equal or better rosters are accepted; the neighbourhood size adapts (up after a
+   proven-optimal sub-solve, down after a timeout).
+
+The reported objective is recomputed by the numpy evaluators on the final schedule. The bound is, per
+component, the best of the flow bound, CP-SAT's full-model bound and the Lagrangian bound, summed over the
+components (``bound_source`` says which); all are valid for the whole problem.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from ortools.sat.python import cp_model
+
+from optimizer.roster.columns import ColumnGeneration
+from optimizer.roster.components import restrict, split_components
+from optimizer.roster.evaluate import build_model, evaluate_schedule
+from optimizer.roster.flow import flow_relaxation
+from optimizer.roster.greedy import build_greedy
+from optimizer.roster.model import RosterModel
+from optimizer.roster.params import RosterParams
+from optimizer.roster.problem import FREE, RosterProblem
+from optimizer.roster.result import RosterResult, Status
+from optimizer.stop import Stop
+
+log = logging.getLogger("optimizer.roster.solve")
+
+MIN_SUB_TIME_S = 0.05
+
+
+@dataclass
+class _Clock:
+    """Wall-clock deadline plus, in deterministic mode, a budget of CP-SAT deterministic time."""
+
+    deadline: float
+    dtime_left: float
+    deterministic: bool
+    dtime_per_second: float
+
+    def seconds_left(self) -> float:
+        wall = self.deadline - time.perf_counter()
+        if self.deterministic:
+            return min(wall, self.dtime_left / self.dtime_per_second)
+        return wall
+
+    def charge(self, dtime: float) -> None:
+        self.dtime_left -= dtime
+
+
+@dataclass
+class _Run:
+    status: Any
+    schedule: np.ndarray | None
+    objective: float
+    bound: float
+    dtime: float
+
+
+def _run_cpsat(m: RosterModel, *, seconds: float, clock: _Clock, params: RosterParams, seed: int,
+               rel_gap: float, hint: np.ndarray | None) -> _Run:
+    """Solve a built model for about ``seconds`` (wall or deterministic, see ``RosterParams``)."""
+    solver = cp_model.CpSolver()
+    prm = solver.parameters
+    prm.num_workers = params.num_workers
+    prm.random_seed = int(seed) % (2**31 - 1)
+    prm.relative_gap_limit = rel_gap
+    prm.log_search_progress = params.log_search
+    wall_left = max(clock.deadline - time.perf_counter(), 0.01)
+    if params.deterministic:
+        prm.max_deterministic_time = max(seconds * params.dtime_per_second, 1e-3)
+        prm.max_time_in_seconds = wall_left
+        if params.num_workers > 1:
+            prm.interleave_search = True
+    else:
+        prm.max_time_in_seconds = max(min(seconds, wall_left), 0.01)
+    m.model.clear_hints()
+    if hint is not None and m.num_vars:
+        value = (hint[m.x_e, m.x_d] == m.x_s).astype(np.int64)
+        proto_hint = m.model.proto.solution_hint
+        proto_hint.vars.extend(m.x_index.tolist())
+        proto_hint.values.extend(value.tolist())
+    status = solver.solve(m.model)
+    dtime = float(solver.response_proto.deterministic_time)
+    clock.charge(dtime)
+    schedule = None
+    objective, bound = math.inf, -math.inf
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        schedule = decode(m, np.asarray(solver.response_proto.solution, dtype=np.int64))
+        objective = float(solver.objective_value)
+        bound = float(solver.best_objective_bound)
+    elif status != cp_model.INFEASIBLE:
+        bound = float(solver.best_objective_bound) if np.isfinite(solver.best_objective_bound) else -math.inf
+    return _Run(status, schedule, objective, bound, dtime)
+
+
+def count_variables(problem: RosterProblem) -> int:
+    """Number of shift variables the CP-SAT model of ``problem`` has (without building it)."""
+    p = problem
+    cand = ((p.fixed == FREE) & ~p.is_unavailable).astype(np.int64)
+    ok_es = (p.is_allowed & (p.max_shifts_per_type > 0)).astype(np.int64)
+    per_cell = ok_es @ (p.cover_max > 0).astype(np.int64).T
+    return int((cand * per_cell).sum())
+
+
+def decode(m: RosterModel, solution: np.ndarray) -> np.ndarray:
+    """Schedule [E, D] from a CP-SAT solution vector (fixed cells keep their constant value)."""
+    sched = np.where(m.wval == 1, m.const_shift, -1).astype(np.int64)
+    on = solution[m.x_index] > 0 if m.num_vars else np.zeros(0, dtype=bool)
+    sched[m.x_e[on], m.x_d[on]] = m.x_s[on]
+    return sched
+
+
+# ------------------------------------------------------------------------------------------------ LNS
+class _Neighbourhoods:
+    """Random neighbourhoods of about ``target`` free variables over the cells the solver may change."""
+
+    KINDS = ("staff", "window", "block", "penalty")
+
+    def __init__(self, problem: RosterProblem, rng: np.random.Generator, guide: np.ndarray | None = None) -> None:
+        self.guide = guide
+        p = problem
+        self.p = p
+        self.rng = rng
+        ok: np.ndarray = np.asarray(p.is_allowed & (p.max_shifts_per_type > 0))
+        self.allowed = ok
+        self.changeable = (p.fixed == FREE) & ~p.is_unavailable & np.any(ok, axis=1)[:, None]
+        self.weight = self.changeable * ok.sum(axis=1)[:, None]
+        self.total = int(self.weight.sum())
+        self.active_staff = np.flatnonzero(self.changeable.any(axis=1))
+
+    def related_staff(self, seed_staff: int, shift: int | None = None) -> np.ndarray:
+        """Active staff ordered by how many allowed shift types they share with ``seed_staff`` (or who may
+        work ``shift``), ties broken at random."""
+        staff = self.active_staff
+        if shift is None:
+            shared = self.allowed[np.ix_(staff, np.flatnonzero(self.allowed[seed_staff]))].sum(axis=1)
+        else:
+            shared = self.allowed[staff, shift].astype(np.int64) * 2
+        noise = self.rng.random(staff.size)
+        order = np.lexsort((noise, -shared))
+        first = staff[order]
+        return np.concatenate([[seed_staff], first[first != seed_staff]]) if seed_staff in staff else first
+
+    def _fill_staff(self, order: np.ndarray, days: np.ndarray, target: float) -> np.ndarray:
+        mask = np.zeros_like(self.changeable)
+        per_staff = self.weight[np.ix_(order, days)].sum(axis=1)
+        k = int(np.searchsorted(np.cumsum(per_staff), target)) + 1
+        chosen = order[:k]
+        mask[np.ix_(chosen, days)] = True
+        out: np.ndarray = mask & self.changeable
+        return out
+
+    def draw(self, kind: str, target: float, schedule: np.ndarray) -> np.ndarray:
+        rng, D = self.rng, self.p.num_days
+        if self.active_staff.size == 0:
+            return np.zeros_like(self.changeable)
+        if kind == "window":
+            per_day = self.weight.sum(axis=0)
+            start = int(rng.integers(D))
+            length = max(1, int(np.searchsorted(np.cumsum(np.roll(per_day, -start)), target)) + 1)
+            days = (start + np.arange(min(length, D))) % D
+            mask = np.zeros_like(self.changeable)
+            mask[:, days] = True
+            out: np.ndarray = mask & self.changeable
+            return out
+        if kind == "guide" and self.guide is not None:
+            differ = np.argwhere((schedule != self.guide) & self.changeable)
+            if differ.size:
+                e0, d0 = differ[int(rng.integers(differ.shape[0]))].tolist()
+                span = int(rng.integers(3, 8))
+                days = np.arange(max(0, d0 - span), min(D, d0 + span + 1))
+                order = self.related_staff(int(e0), int(self.guide[e0, d0]) if self.guide[e0, d0] >= 0 else None)
+                mismatch = (schedule[np.ix_(order, days)] != self.guide[np.ix_(order, days)]).any(axis=1)
+                order = np.concatenate([order[mismatch], order[~mismatch]])
+                return self._fill_staff(order, days, target)
+            kind = "penalty"
+        if kind == "penalty":
+            found = self._penalty_site(schedule)
+            if found is not None:
+                e0, d0, s0 = found
+                span = int(rng.integers(3, 8))
+                days = np.arange(max(0, d0 - span), min(D, d0 + span + 1))
+                seed_staff = e0 if e0 >= 0 else int(rng.choice(self.active_staff))
+                order = self.related_staff(seed_staff, s0 if e0 < 0 and s0 >= 0 else None)
+                return self._fill_staff(order, days, target)
+            kind = "block"
+        seed_staff = int(rng.choice(self.active_staff))
+        order = self.related_staff(seed_staff)
+        if kind == "staff":
+            return self._fill_staff(order, np.arange(D), target)
+        length = min(D, int(rng.choice([7, 14, 21])))
+        start = int(rng.integers(0, D - length + 1))
+        return self._fill_staff(order, np.arange(start, start + length), target)
+
+    def _penalty_site(self, schedule: np.ndarray) -> tuple[int, int, int] | None:
+        ev = evaluate_schedule(self.p, schedule)
+        rows = [mt for rid, mt in ev.matches.items() if rid in ev.term_totals and len(mt)]
+        if not rows:
+            return None
+        e = np.concatenate([mt.staff for mt in rows])
+        d = np.concatenate([mt.day for mt in rows])
+        s = np.concatenate([mt.shift for mt in rows])
+        a = np.concatenate([mt.amount for mt in rows]).astype(np.float64)
+        ok = (d >= 0) & (a > 0)
+        if not ok.any():
+            return None
+        idx = np.flatnonzero(ok)
+        pick = int(self.rng.choice(idx, p=a[idx] / a[idx].sum()))
+        return int(e[pick]), int(d[pick]), int(s[pick])
+
+
+def _lns(problem: RosterProblem, best: np.ndarray, best_obj: int, *, clock: _Clock, params: RosterParams,
+         seed: int, stats: dict[str, float], guide: np.ndarray | None = None) -> tuple[np.ndarray, int, bool]:
+    """Improve ``best`` until the clock runs out; returns (schedule, objective, proven optimal).
+
+    With ``guide`` (a roster of a relaxation), one neighbourhood kind frees staff and days around cells
+    where the incumbent differs from it."""
+    rng = np.random.default_rng(seed)
+    hood = _Neighbourhoods(problem, rng, guide)
+    kinds = hood.KINDS + (("guide", "guide") if guide is not None else ())
+    if hood.total == 0:
+        return best, best_obj, True
+    target = float(min(params.lns_target_vars, hood.total))
+    sub_time = params.lns_sub_time_s
+    rounds = improved = 0
+    rule_ids = params.rule_ids
+    while clock.seconds_left() > MIN_SUB_TIME_S:
+        kind = kinds[int(rng.integers(len(kinds)))]
+        free = hood.draw(kind, target, best)
+        fixed = np.where(free, problem.fixed, np.where(problem.fixed == FREE, best, problem.fixed))
+        sub = problem.replace(fixed=fixed)
+        m = build_model(sub, rule_ids=rule_ids)
+        run = _run_cpsat(m, seconds=min(sub_time, clock.seconds_left()), clock=clock, params=params,
+                         seed=seed + rounds, rel_gap=0.0, hint=best)
+        rounds += 1
+        log.debug("lns %d %s free=%d vars=%d status=%s obj=%s best=%d dtime=%.2f", rounds, kind, int(free.sum()),
+                  m.num_vars, run.status, run.objective, best_obj, run.dtime)
+        whole = bool(free.sum() == hood.changeable.sum())
+        if run.schedule is not None:
+            obj = int(evaluate_schedule(problem, run.schedule, rule_ids=rule_ids).objective)
+            if obj < best_obj:
+                improved += 1
+            if obj <= best_obj:
+                best, best_obj = run.schedule, obj
+        if run.status == cp_model.OPTIMAL:
+            if whole:
+                stats.update(lns_rounds=rounds, lns_improvements=improved)
+                return best, best_obj, True
+            target = min(target * 1.15, float(hood.total))
+            sub_time = max(sub_time * 0.95, params.lns_sub_time_s * 0.5)
+        else:
+            target = max(target * 0.9, 20.0)
+            sub_time = min(sub_time * 1.05, params.lns_sub_time_s * 3)
+    stats.update(lns_rounds=rounds, lns_improvements=improved, lns_final_target=target)
+    return best, best_obj, False
+
+
+# ------------------------------------------------------------------------------------------------ blocks
+def _solve_block(problem: RosterProblem, *, clock: _Clock, params: RosterParams, seed: int,
+                 rel_gap: float, stats: dict[str, float]) -> tuple[np.ndarray | None, float, float, Any, str]:
+    """Solve one component; returns (schedule, objective, bound, status code, bound source)."""
+    rule_ids = params.rule_ids
+    t0 = time.perf_counter()
+    flow_bound, flow_roster = flow_relaxation(problem, rule_ids=rule_ids)
+    stats["flow_bound"] = stats.get("flow_bound", 0.0) + flow_bound
+    stats["flow_seconds"] = stats.get("flow_seconds", 0.0) + time.perf_counter() - t0
+    hint = build_greedy(problem, seed=seed, prefer=flow_roster) if params.greedy_hint else None
+    if hint is not None:
+        ev = evaluate_schedule(problem, hint, rule_ids=rule_ids)
+        if ev.is_feasible and ev.objective <= flow_bound:
+            stats["greedy_objective"] = stats.get("greedy_objective", 0) + ev.objective
+            return hint, float(ev.objective), float(ev.objective), cp_model.OPTIMAL, "min-cost-flow relaxation"
+    num_vars = count_variables(problem)
+    stats["variables"] = stats.get("variables", 0) + num_vars
+    greedy_ok = False
+    if hint is not None:
+        ev = evaluate_schedule(problem, hint, rule_ids=rule_ids)
+        greedy_ok = ev.is_feasible
+        stats["greedy_objective"] = stats.get("greedy_objective", 0) + (ev.objective if greedy_ok else math.nan)
+    best: np.ndarray | None = None
+    best_obj = math.inf
+    bound = flow_bound
+    source = "min-cost-flow relaxation"
+    status: Any = cp_model.UNKNOWN
+    skip_full = params.use_lns and greedy_ok and num_vars > params.full_model_max_vars
+    if greedy_ok and hint is not None:
+        best, best_obj = hint, float(evaluate_schedule(problem, hint, rule_ids=rule_ids).objective)
+    if not skip_full:
+        m = build_model(problem, rule_ids=rule_ids)
+        share = params.full_model_share if params.use_lns else 1.0
+        run = _run_cpsat(m, seconds=clock.seconds_left() * share, clock=clock, params=params, seed=seed,
+                         rel_gap=rel_gap, hint=hint)
+        columns_next = params.use_columns and 0 < problem.num_staff <= params.columns_max_staff
+        if (run.schedule is None and best is None and run.status != cp_model.INFEASIBLE and not columns_next
+                and clock.seconds_left() > MIN_SUB_TIME_S):
+            run = _run_cpsat(m, seconds=clock.seconds_left(), clock=clock, params=params, seed=seed + 1,
+                             rel_gap=rel_gap, hint=hint)
+        status = run.status
+        if run.bound > bound:
+            bound, source = run.bound, "cp-sat full model"
+        if run.schedule is not None:
+            obj = float(evaluate_schedule(problem, run.schedule, rule_ids=rule_ids).objective)
+            if obj <= best_obj:
+                best, best_obj = run.schedule, obj
+        if status in (cp_model.OPTIMAL, cp_model.INFEASIBLE):
+            if status == cp_model.OPTIMAL:
+                bound = best_obj
+            return best, best_obj, bound, status, source
+    lp_roster: np.ndarray | None = None
+    if params.use_columns and 0 < problem.num_staff <= params.columns_max_staff and clock.seconds_left() > 0.5:
+        best, best_obj, bound, source, lp_roster = _column_phase(
+            problem, best, best_obj, bound, source, clock=clock, params=params, seed=seed, stats=stats)
+        if best is not None and best_obj <= bound:
+            return best, best_obj, best_obj, cp_model.OPTIMAL, source
+    if best is None or not params.use_lns:
+        return best, best_obj, bound, status, source
+    if rel_gap > 0 and np.isfinite(bound) and best_obj - bound <= rel_gap * max(1.0, abs(best_obj)):
+        return best, best_obj, bound, cp_model.FEASIBLE, source
+    best, obj_int, proven = _lns(problem, best, int(best_obj), clock=clock, params=params, seed=seed, stats=stats,
+                                 guide=lp_roster if lp_roster is not None else flow_roster)
+    if proven:
+        return best, float(obj_int), float(obj_int), cp_model.OPTIMAL, "lns over the whole block"
+    status = cp_model.OPTIMAL if obj_int <= bound else cp_model.FEASIBLE
+    return best, float(obj_int), bound, status, source
+
+
+def _sub_clock(clock: _Clock, share: float) -> _Clock:
+    """A clock for one phase: ``share`` of what is left of ``clock``."""
+    left = max(clock.seconds_left(), 0.0)
+    return _Clock(deadline=min(clock.deadline, time.perf_counter() + left * share),
+                  dtime_left=max(clock.dtime_left, 0.0) * share, deterministic=clock.deterministic,
+                  dtime_per_second=clock.dtime_per_second)
+
+
+def _column_phase(problem: RosterProblem, best: np.ndarray | None, best_obj: float, bound: float, source: str, *,
+                  clock: _Clock, params: RosterParams, seed: int, stats: dict[str, float]
+                  ) -> tuple[np.ndarray | None, float, float, str, np.ndarray | None]:
+    """Column generation (bound), then LNS on the LP-guided problem (roster); also returns the rounded LP
+    roster (a guide for the final LNS) when the master LP was solved."""
+    rule_ids = params.rule_ids
+    t0 = time.perf_counter()
+    cg = ColumnGeneration(problem, rule_ids=rule_ids, num_workers=params.num_workers, seed=seed,
+                          deterministic=params.deterministic, dtime_per_second=params.dtime_per_second)
+    if best is not None:
+        cg.add_schedule(best)
+    phase = _sub_clock(clock, params.columns_share)
+    before = phase.dtime_left
+    cg.run(phase, log=log.debug)
+    clock.charge(before - phase.dtime_left)
+    stats.update(cg_iterations=cg.iterations, cg_columns=len(cg.columns), cg_lp=cg.lp_value,
+                 cg_seconds=time.perf_counter() - t0)
+    if cg.bound > bound:
+        bound, source = cg.bound, "column generation (Lagrangian bound)"
+    guide = cg.lp_guide()
+    lp_roster = guide[1] if guide is not None else None
+    if best is not None and best_obj <= bound:
+        return best, best_obj, bound, source, lp_roster
+    seconds = max(clock.seconds_left(), 0.0) * params.master_share
+    if guide is not None and seconds > 0.05:
+        agreed, rounded = guide
+        ev = evaluate_schedule(problem, rounded, rule_ids=rule_ids)
+        if ev.is_feasible and ev.objective < best_obj:
+            best, best_obj = rounded, float(ev.objective)
+        fixed = np.where(problem.fixed == FREE, agreed, problem.fixed)
+        sub = problem.replace(fixed=fixed)
+        stats["guided_cells"] = int((fixed == FREE).sum())
+        phase = _sub_clock(clock, params.master_share)
+        before = phase.dtime_left
+        # one CP-SAT solve of the guided problem from the rounded LP roster, then LNS on it
+        m = build_model(sub, rule_ids=rule_ids)
+        run = _run_cpsat(m, seconds=phase.seconds_left() * 0.5, clock=phase, params=params, seed=seed,
+                         rel_gap=0.0, hint=rounded)
+        cand: np.ndarray | None = run.schedule
+        start = cand if cand is not None else rounded
+        ev = evaluate_schedule(sub, start, rule_ids=rule_ids)
+        if ev.is_feasible and run.status != cp_model.OPTIMAL:
+            guided_stats: dict[str, float] = {}
+            cand, _, _ = _lns(sub, start, ev.objective, clock=phase, params=params, seed=seed,
+                              stats=guided_stats, guide=rounded)
+            stats.update({f"guided_{k}": v for k, v in guided_stats.items()})
+        clock.charge(before - phase.dtime_left)
+        if cand is not None:
+            ev = evaluate_schedule(problem, cand, rule_ids=rule_ids)
+            stats["guided_objective"] = float(ev.objective) if ev.is_feasible else math.nan
+            if ev.is_feasible and ev.objective < best_obj:
+                best, best_obj = cand, float(ev.objective)
+    return best, best_obj, bound, source, lp_roster
+
+
+def solve(
+    problem: RosterProblem,
+    *,
+    params: RosterParams | None = None,
+    stop: Stop | None = None,
+    seed: int = 0,
+) -> RosterResult:
+    """Solve a roster problem (minimise penalty points under the hard rules).
+
+    Parameters
+    ----------
+    problem : RosterProblem
+    params : RosterParams, optional
+        Defaults: 2 workers, LNS, decomposition, greedy hint, deterministic mode.
+    stop : Stop, optional
+        Wall-clock budget and target relative gap (default 30 s, 1e-4).
+    seed : int
+        Seed of CP-SAT and of the neighbourhood choices. In deterministic mode the same problem, params and
+        seed give the same roster as long as the wall-clock cap is not reached first.
+
+    Returns
+    -------
+    RosterResult
+        ``objective`` and ``term_totals`` recomputed by the evaluators; ``bound`` valid for the whole problem
+        (``-inf`` when some component has none); ``violations`` counts per hard rule (non-zero only when fixed
+        cells break a rule).
+    """
+    params = params or RosterParams()
+    stop = stop or Stop()
+    start = time.perf_counter()
+    clock = _Clock(deadline=stop.deadline(start), dtime_left=stop.time_limit_s * params.dtime_per_second,
+                   deterministic=params.deterministic, dtime_per_second=params.dtime_per_second)
+    p = problem
+    E, D = p.num_staff, p.num_days
+    schedule = np.where(p.fixed == FREE, -1, p.fixed).astype(np.int64)
+    stats: dict[str, float] = {}
+    parts = split_components(p) if params.decompose else [(np.arange(E), np.arange(p.num_shifts))]
+    if not params.decompose and E == 0:
+        parts = []
+    stats["components"] = len(parts)
+    sizes = np.array([max(1, int(p.is_allowed[np.ix_(st, sh)].sum())) * D for st, sh in parts], dtype=np.float64)
+    order = np.argsort(sizes, kind="stable")
+    gap_sum = 0.0
+    missing = False
+    statuses: list[Any] = []
+    sources: set[str] = set()
+    for rank, k in enumerate(order.tolist()):
+        staff, shifts = parts[k]
+        sub = p if len(parts) == 1 and staff.size == E and shifts.size == p.num_shifts else restrict(p, staff, shifts)
+        remaining = sizes[order[rank:]].sum()
+        share = sizes[k] / remaining
+        part_clock = _Clock(
+            deadline=time.perf_counter() + max(clock.deadline - time.perf_counter(), 0.0) * share,
+            dtime_left=max(clock.dtime_left, 0.0) * share,
+            deterministic=params.deterministic, dtime_per_second=params.dtime_per_second)
+        used_before = part_clock.dtime_left
+        sched_k, obj_k, bound_k, status_k, source_k = _solve_block(
+            sub, clock=part_clock, params=params, seed=seed, rel_gap=stop.rel_gap, stats=stats)
+        clock.charge(used_before - part_clock.dtime_left)
+        statuses.append(status_k)
+        sources.add(source_k)
+        if sched_k is None:
+            missing = missing or status_k != cp_model.INFEASIBLE
+            continue
+        schedule[staff] = np.where(sched_k >= 0, shifts[np.maximum(sched_k, 0)], sched_k)
+        gap_sum += obj_k - bound_k
+    runtime = time.perf_counter() - start
+    ev = evaluate_schedule(p, schedule, rule_ids=params.rule_ids)
+    if any(st == cp_model.INFEASIBLE for st in statuses):
+        return RosterResult(Status.INFEASIBLE, math.inf, math.inf, runtime, seed, schedule, ev.term_totals,
+                            ev.violations, "cp-sat proof", stats)
+    if missing:
+        status = Status.NO_SOLUTION
+        objective, bound = math.inf, -math.inf
+    else:
+        objective = float(ev.objective)
+        bound = float(objective - gap_sum) if np.isfinite(gap_sum) else -math.inf
+        status = Status.OPTIMAL if objective - bound < 1 - 1e-9 else Status.FEASIBLE
+    if not parts:
+        sources = {"no free decision"}
+        bound = objective
+    source = "; ".join(sorted(sources)) + (" (per component, summed)" if len(parts) > 1 else "")
+    return RosterResult(status, objective, bound, runtime, seed, schedule, ev.term_totals, ev.violations,
+                        source, stats)

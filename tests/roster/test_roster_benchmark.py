@@ -1,0 +1,67 @@
+"""The Curtois & Qu runner (``python -m benchmarks.shift_scheduling``) checked by the independent checker."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from benchmarks.curtois import read_instance
+from benchmarks.shift_scheduling import main
+from optimizer.roster import evaluate_schedule
+
+try:  # tests/ may or may not become a package
+    from tests.roster_checker import check_files, read_curtois, read_solution_csv
+except ImportError:  # pragma: no cover - depends on sys.path layout
+    from roster_checker import check_files, read_curtois, read_solution_csv
+
+INSTANCES = Path(__file__).resolve().parents[3] / "shared" / "benchmarks" / "shift-scheduling" / "instances"
+INSTANCE1 = INSTANCES / "Instance1.txt"
+pytestmark = pytest.mark.skipif(not INSTANCE1.is_file(), reason="benchmark instances not present")
+
+
+def test_runner_output_and_solution_pass_the_checker(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """One JSON line with the exact keys; the written roster is feasible for the checker with the same objective;
+    Instance1 reaches its proven optimum 607."""
+    assert main(["--time-limit", "5", "--seed", "0", "--solutions", str(tmp_path), str(INSTANCE1)]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    row = json.loads(lines[0])
+    assert list(row) == ["instance", "feasible", "objective", "best_known", "gap_pct", "seconds"]
+    assert row["instance"] == "Instance1" and row["best_known"] == 607 and row["feasible"] is True
+    assert not lines[-1].startswith("{")
+    report = check_files(INSTANCE1, tmp_path / "Instance1.csv")
+    assert report.feasible, report.violations
+    assert report.objective == row["objective"] == 607
+    assert row["gap_pct"] == 0.0
+
+
+def test_reader_agrees_with_checker_reader_on_every_instance() -> None:
+    """The runner's reader and the checker's own reader see the same sizes and requests in all 24 files."""
+    for path in sorted(INSTANCES.glob("Instance*.txt")):
+        inst = read_instance(path)
+        spec = read_curtois(path)
+        p = inst.problem
+        assert (p.num_staff, p.num_days, p.num_shifts) == (len(spec.staff_ids), spec.num_days, len(spec.shift_ids))
+        assert len(p.on_request_staff) == len(spec.on_requests) and len(p.off_request_staff) == len(spec.off_requests)
+        assert int(p.is_unavailable.sum()) == len(spec.unavailable)
+
+
+def test_core_evaluator_agrees_with_checker_on_a_written_roster(tmp_path: Path) -> None:
+    """A deliberately poor roster (everyone works every allowed day): both judge the same objective and both
+    find hard violations."""
+    from benchmarks.curtois import write_solution
+
+    path = INSTANCES / "Instance3.txt"
+    inst = read_instance(path)
+    p = inst.problem
+    first_allowed = np.argmax(p.is_allowed, axis=1)
+    schedule = np.where(p.is_unavailable, -1, first_allowed[:, None]).astype(np.int64)
+    write_solution(tmp_path / "x.csv", inst, schedule)
+    report = check_files(path, tmp_path / "x.csv")
+    ev = evaluate_schedule(p, schedule)
+    assert report.objective == ev.objective
+    assert not report.feasible and not ev.is_feasible
+    roster, problems = read_solution_csv(tmp_path / "x.csv", read_curtois(path))
+    assert not problems and len(roster) == int((schedule >= 0).sum())
