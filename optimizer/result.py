@@ -15,6 +15,14 @@ class Status(StrEnum):
     NO_SOLUTION = "no_solution"
 
 
+def relative_gap(objective: float, bound: float) -> float:
+    """(objective - bound) / max(1, |objective|), at least 0; ``inf`` without a finite objective and bound.
+    The one definition of "gap" shared by every engine's result."""
+    if not np.isfinite(objective) or not np.isfinite(bound):
+        return float("inf")
+    return max(0.0, (objective - bound) / max(1.0, abs(objective)))
+
+
 @dataclass(frozen=True)
 class Result:
     """What a solve returns.
@@ -50,9 +58,7 @@ class Result:
     @property
     def gap(self) -> float:
         """Relative gap (objective - bound) / max(1, |objective|); 0 when proven optimal."""
-        if not np.isfinite(self.objective) or not np.isfinite(self.bound):
-            return float("inf")
-        return max(0.0, (self.objective - self.bound) / max(1.0, abs(self.objective)))
+        return relative_gap(self.objective, self.bound)
 
     @property
     def is_feasible(self) -> bool:

@@ -38,7 +38,7 @@ from optimizer.deployment.greedy import greedy
 from optimizer.deployment.params import DeploymentParams
 from optimizer.deployment.problem import DeploymentProblem
 from optimizer.highs import new_highs
-from optimizer.result import Status
+from optimizer.result import Status, relative_gap
 from optimizer.stop import Stop
 
 log = logging.getLogger(__name__)
@@ -85,9 +85,7 @@ class DeploymentResult:
     @property
     def gap(self) -> float:
         """Relative gap (objective - bound) / max(1, |objective|); 0 when proven optimal."""
-        if not np.isfinite(self.objective) or not np.isfinite(self.bound):
-            return float("inf")
-        return max(0.0, (self.objective - self.bound) / max(1.0, abs(self.objective)))
+        return relative_gap(self.objective, self.bound)
 
     @property
     def is_feasible(self) -> bool:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from optimizer.result import Status
+from optimizer.result import Status, relative_gap
 
 __all__ = ["RosterResult", "Status"]
 
@@ -54,9 +54,7 @@ class RosterResult:
     @property
     def gap(self) -> float:
         """Relative gap (objective - bound) / max(1, |objective|); ``inf`` without objective or bound."""
-        if not np.isfinite(self.objective) or not np.isfinite(self.bound):
-            return float("inf")
-        return max(0.0, (self.objective - self.bound) / max(1.0, abs(self.objective)))
+        return relative_gap(self.objective, self.bound)
 
     @property
     def is_feasible(self) -> bool:
