@@ -67,6 +67,10 @@ def new_highs() -> highspy.Highs:
     return h
 
 
+EARLY_STOP_FACTOR = 4.0
+"""Column generation stops (keeping its columns) once one iteration takes more than 1 / this of the time left."""
+PARTIAL_PRICING = True
+"""Default of ``run(partial=...)``."""
 SCALE = 100_000
 """Duals are scaled by this and rounded to integers in the pricing objective."""
 _INF = highspy.kHighsInf
@@ -402,14 +406,14 @@ class ColumnGeneration:
         return total - float(duals[self.conv_row:self.conv_row + self.E].sum())
 
     def run(self, clock: Any, *, price_seconds: float = 2.0, smoothing: float = 0.0, quick: bool = False,
-            partial: bool = True, log: Callable[[str], None] | None = None) -> None:
+            partial: bool | None = None, log: Callable[[str], None] | None = None) -> None:
         """Generate columns until no roster has a negative reduced cost, the bound meets the LP value
         (rounded up), or ``clock.seconds_left()`` runs out (pricing deterministic time is charged to
         ``clock.charge``). Duals are smoothed towards the best Lagrangian point (Wentges, ``smoothing``,
         default off); with ``partial``, iterations that follow one adding many columns price only half of
         the staff (alternating halves); with ``quick``, such iterations stop each pricing at its first
-        negative roster. Stops early, keeping its columns, once an iteration takes more than an eighth of
-        the time left (from the third iteration on)."""
+        negative roster. Stops early, keeping its columns, once an iteration takes more than a quarter of
+        the time left (from the third iteration on; ``EARLY_STOP_FACTOR``)."""
         h = self.h
         pool = ThreadPoolExecutor(max_workers=self.num_workers) if self.num_workers > 1 else None
         last_rows: dict[int, np.ndarray] = {}
@@ -418,6 +422,7 @@ class ColumnGeneration:
         center: np.ndarray | None = None
         alpha = smoothing
         use_quick = quick
+        partial = PARTIAL_PRICING if partial is None else partial
         added_last = self.E
         quick = use_quick  # first negative roster per staff member while many are found
         try:
@@ -475,7 +480,7 @@ class ColumnGeneration:
                     break
                 quick = use_quick and added > self.E // 3
                 added_last = added
-                if self.iterations >= 3 and added and spent * 8 > clock.seconds_left():
+                if self.iterations >= 3 and added and spent * EARLY_STOP_FACTOR > clock.seconds_left():
                     break  # cannot converge in the time left: keep the columns, leave time to the search
                 if added == 0 and half:
                     continue  # only half was priced: price everyone next
@@ -492,6 +497,24 @@ class ColumnGeneration:
             h.run()
             if h.getModelStatus() == highspy.HighsModelStatus.kOptimal:
                 self.lp_value = float(h.getInfo().objective_function_value)
+
+    def ensure_columns(self, clock: Any) -> int:
+        """Give every staff member without a column one feasible roster (first solution of its pricing model
+        at zero duals); returns how many still have none (no roster found in time)."""
+        have = {e for e, _, _ in self.columns}
+        missing = [e for e in range(self.E) if e not in have and self.pricing[e].num_vars]
+        zero = np.zeros(self.num_rows)
+        zero[self.conv_row:self.conv_row + self.E] = self.big  # any roster is below this cut-off
+        for e in missing:
+            left = clock.seconds_left()
+            if left <= 0.05:
+                break
+            cols, _, dtime = self._price(e, zero, min(left, 5.0), None, first=True)
+            clock.charge(dtime)
+            for row, cost in cols[:1]:
+                self.add_column(e, row, cost)
+        have = {e for e, _, _ in self.columns}
+        return sum(1 for e in range(self.E) if e not in have and self.pricing[e].num_vars)
 
     def _column_dual(self, e: int, row: np.ndarray, duals: np.ndarray) -> float:
         rows, vals = self._column_entries(e, row)

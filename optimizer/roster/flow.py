@@ -14,6 +14,8 @@ the optimum, and the flow itself (integral) is a good guide for the greedy const
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from ortools.graph.python import min_cost_flow
 
@@ -27,15 +29,38 @@ _PER_CELL = (soft.SHIFT_ON_REQUESTS, soft.SHIFT_OFF_REQUESTS, soft.ASSIGNMENT_WE
 _COVER = (soft.UNDER_COVER, soft.IDEAL_SHORTFALL, soft.OVER_COVER)
 
 
-def flow_relaxation(problem: RosterProblem, *, rule_ids: tuple[str, ...] | None = None
-                    ) -> tuple[float, np.ndarray]:
-    """Lower bound on the optimum and the flow's roster ``[E, D]`` (may break the dropped rules).
+@dataclass
+class CoverArcs:
+    """The candidate (staff, day, shift) arcs of the cover relaxations with their costs.
 
-    Returns ``(-inf, fixed roster)`` when the flow solver fails.
+    ``constant`` + arc costs + cell costs (paid once per worked cell) + the cover pieces of each post
+    (``first`` people save ``under + ideal`` weights each, the next ``second`` the ideal weight, ``third`` more
+    cost the over weight, up to the seats) is the objective of a roster restricted to the kept terms.
     """
+
+    ae: np.ndarray
+    ad: np.ndarray
+    as_: np.ndarray
+    arc_cost: np.ndarray
+    cell_cost: np.ndarray
+    constant: int
+    first: np.ndarray
+    second: np.ndarray
+    third: np.ndarray
+    uw: np.ndarray
+    iw: np.ndarray
+    ow: np.ndarray
+    cap_staff: np.ndarray
+    fixed_sched: np.ndarray
+    active: frozenset[str]
+
+
+def cover_arcs(problem: RosterProblem, *, rule_ids: tuple[str, ...] | None = None) -> CoverArcs:
+    """Arcs, per-cell and per-post costs and constants shared by the flow and LP relaxations (fixed cells are
+    constants; per-cell terms of free cells become arc or cell costs)."""
     p = problem
     E, D, S = p.num_staff, p.num_days, p.num_shifts
-    active = {r.id for r in select_rules(rule_ids)}
+    active = frozenset(r.id for r in select_rules(rule_ids))
     free = p.fixed == FREE
     fixed_sched = np.where(free, -1, p.fixed).astype(np.int64)
     # constants: per-cell terms on fixed cells
@@ -109,6 +134,34 @@ def flow_relaxation(problem: RosterProblem, *, rule_ids: tuple[str, ...] | None 
     constant += int((ow * np.maximum(const_staffed - p.cover_ideal, 0)).sum())
     seats = np.maximum(p.cover_max - const_staffed, 0) if hard.MAX_COVER in active else np.where(
         p.cover_max > 0, E, 0)
+    worked_fixed = (fixed_sched >= 0).sum(axis=1)
+    min_len = max(int(p.shift_minutes.min()), 1) if S else 1
+    fixed_minutes = np.where(fixed_sched >= 0, p.shift_minutes[np.maximum(fixed_sched, 0)], 0).sum(axis=1)
+    cap_staff = np.full(E, D, dtype=np.int64)
+    if hard.MAX_TOTAL_SHIFTS in active:
+        cap_staff = np.minimum(cap_staff, p.max_total_shifts - worked_fixed)
+    if hard.MAX_TOTAL_MINUTES in active:
+        cap_staff = np.minimum(cap_staff, (p.max_total_minutes - fixed_minutes) // min_len)
+    cap_staff = np.clip(cap_staff, 0, D)
+    posts_seats = seats.reshape(-1)
+    first = np.minimum(need_min.reshape(-1), posts_seats)
+    second = np.minimum(need_ideal.reshape(-1) - first, posts_seats - first).clip(0)
+    third = (posts_seats - first - second).clip(0)
+    return CoverArcs(ae, ad, as_, arc_cost, cell_cost, constant, first, second, third, uw, iw, ow, cap_staff,
+                     fixed_sched, active)
+
+
+def flow_relaxation(problem: RosterProblem, *, rule_ids: tuple[str, ...] | None = None
+                    ) -> tuple[float, np.ndarray]:
+    """Lower bound on the optimum and the flow's roster ``[E, D]`` (may break the dropped rules).
+
+    Returns ``(-inf, fixed roster)`` when the flow solver fails.
+    """
+    p = problem
+    E, D, S = p.num_staff, p.num_days, p.num_shifts
+    ca = cover_arcs(p, rule_ids=rule_ids)
+    ae, ad, as_, arc_cost, cell_cost, constant = ca.ae, ca.ad, ca.as_, ca.arc_cost, ca.cell_cost, ca.constant
+    uw, iw, ow, cap_staff, fixed_sched = ca.uw, ca.iw, ca.ow, ca.cap_staff, ca.fixed_sched
     # nodes
     cells = np.unique(ae * D + ad)
     num_cells = cells.size
@@ -129,15 +182,6 @@ def flow_relaxation(problem: RosterProblem, *, rule_ids: tuple[str, ...] | None 
         caps.append(np.asarray(c, np.int64))
         costs.append(np.asarray(u, np.int64))
 
-    worked_fixed = (fixed_sched >= 0).sum(axis=1)
-    min_len = max(int(p.shift_minutes.min()), 1) if S else 1
-    fixed_minutes = np.where(fixed_sched >= 0, p.shift_minutes[np.maximum(fixed_sched, 0)], 0).sum(axis=1)
-    cap_staff = np.full(E, D, dtype=np.int64)
-    if hard.MAX_TOTAL_SHIFTS in active:
-        cap_staff = np.minimum(cap_staff, p.max_total_shifts - worked_fixed)
-    if hard.MAX_TOTAL_MINUTES in active:
-        cap_staff = np.minimum(cap_staff, (p.max_total_minutes - fixed_minutes) // min_len)
-    cap_staff = np.clip(cap_staff, 0, D)
     supply = int(cap_staff.sum())
     arcs(np.full(E, src), staff_node, cap_staff, np.zeros(E))
     cell_e, cell_d = np.divmod(cells, D)
@@ -146,10 +190,8 @@ def flow_relaxation(problem: RosterProblem, *, rule_ids: tuple[str, ...] | None 
     posts = np.arange(D * S)
     pd, ps = np.divmod(posts, S)
     post_nodes = post_node_base + posts
-    first = np.minimum(need_min.reshape(-1), seats.reshape(-1))
-    second = np.minimum(need_ideal.reshape(-1) - first, seats.reshape(-1) - first).clip(0)
-    third = (seats.reshape(-1) - first - second).clip(0)
-    third = np.minimum(third, supply)
+    first, second = ca.first, ca.second
+    third = np.minimum(ca.third, supply)
     arcs(post_nodes, np.full(posts.size, sink), first, -(uw + iw).reshape(-1))
     arcs(post_nodes, np.full(posts.size, sink), second, -iw.reshape(-1))
     arcs(post_nodes, np.full(posts.size, sink), third, ow[pd, ps])

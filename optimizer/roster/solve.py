@@ -50,6 +50,8 @@ from optimizer.stop import Stop
 log = logging.getLogger("optimizer.roster.solve")
 
 MIN_SUB_TIME_S = 0.05
+GUIDED_FIRST_SOLVE_SHARE = 0.5
+"""Share of the LP-guided phase given to one CP-SAT solve from the rounded LP roster before LNS."""
 
 
 @dataclass
@@ -306,7 +308,8 @@ def _solve_block(problem: RosterProblem, *, clock: _Clock, params: RosterParams,
     bound = flow_bound
     source = "min-cost-flow relaxation"
     status: Any = cp_model.UNKNOWN
-    skip_full = params.use_lns and greedy_ok and num_vars > params.full_model_max_vars
+    columns_next = params.use_columns and 0 < problem.num_staff <= params.columns_max_staff
+    skip_full = params.use_lns and (greedy_ok or columns_next) and num_vars > params.full_model_max_vars
     if greedy_ok and hint is not None:
         best, best_obj = hint, float(evaluate_schedule(problem, hint, rule_ids=rule_ids).objective)
     if not skip_full:
@@ -314,7 +317,6 @@ def _solve_block(problem: RosterProblem, *, clock: _Clock, params: RosterParams,
         share = params.full_model_share if params.use_lns else 1.0
         run = _run_cpsat(m, seconds=clock.seconds_left() * share, clock=clock, params=params, seed=seed,
                          rel_gap=rel_gap, hint=hint)
-        columns_next = params.use_columns and 0 < problem.num_staff <= params.columns_max_staff
         if (run.schedule is None and best is None and run.status != cp_model.INFEASIBLE and not columns_next
                 and clock.seconds_left() > MIN_SUB_TIME_S):
             run = _run_cpsat(m, seconds=clock.seconds_left(), clock=clock, params=params, seed=seed + 1,
@@ -371,6 +373,9 @@ def _column_phase(problem: RosterProblem, best: np.ndarray | None, best_obj: flo
     before = phase.dtime_left
     cg.run(phase, log=log.debug)
     clock.charge(before - phase.dtime_left)
+    if best is None:
+        stats["cg_staff_without_roster"] = cg.ensure_columns(clock)
+        cg.h.run()
     stats.update(cg_iterations=cg.iterations, cg_columns=len(cg.columns), cg_lp=cg.lp_value,
                  cg_seconds=time.perf_counter() - t0)
     if cg.bound > bound:
@@ -392,8 +397,8 @@ def _column_phase(problem: RosterProblem, best: np.ndarray | None, best_obj: flo
         before = phase.dtime_left
         # one CP-SAT solve of the guided problem from the rounded LP roster, then LNS on it
         m = build_model(sub, rule_ids=rule_ids)
-        run = _run_cpsat(m, seconds=phase.seconds_left() * 0.5, clock=phase, params=params, seed=seed,
-                         rel_gap=0.0, hint=rounded)
+        run = _run_cpsat(m, seconds=phase.seconds_left() * GUIDED_FIRST_SOLVE_SHARE, clock=phase, params=params,
+                         seed=seed, rel_gap=0.0, hint=rounded)
         cand: np.ndarray | None = run.schedule
         start = cand if cand is not None else rounded
         ev = evaluate_schedule(sub, start, rule_ids=rule_ids)
