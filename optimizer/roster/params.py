@@ -48,6 +48,12 @@ class RosterParams:
     master_share : float
         Share of the remaining time given afterwards to LNS on the LP-guided problem: cells on which all
         columns of the master LP solution agree are fixed, the others re-optimised (default 0.7).
+    use_cover_lp : bool
+        For blocks without column generation (more than ``columns_max_staff`` staff), solve the cover LP
+        (:mod:`optimizer.roster.cover_lp`; a bound far tighter than the flow's when empty seats dominate) and
+        repair its rounded roster into a first incumbent (:mod:`optimizer.roster.repair`) (default True).
+    cover_lp_share : float
+        Largest share of the block's time given to the cover LP (default 0.3).
     rule_ids : tuple of str or None
         Only these rules and terms are modelled and evaluated (default None: all of them).
     log_search : bool
@@ -68,6 +74,8 @@ class RosterParams:
     columns_max_staff: int = 400
     columns_share: float = 0.6
     master_share: float = 0.7
+    use_cover_lp: bool = True
+    cover_lp_share: float = 0.3
     rule_ids: tuple[str, ...] | None = None
     log_search: bool = False
 
@@ -86,6 +94,8 @@ class RosterParams:
             raise ValueError("dtime_per_second: must be > 0")
         if not (0 < self.columns_share <= 1 and 0 <= self.master_share <= 1):
             raise ValueError("columns_share: must lie in (0, 1] (and master_share in [0, 1])")
+        if not 0 < self.cover_lp_share <= 1:
+            raise ValueError("cover_lp_share: must lie in (0, 1]")
         if self.rule_ids is not None:
             from optimizer.roster.evaluate import select_rules
 

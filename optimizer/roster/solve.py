@@ -8,6 +8,11 @@ first, each with a share of the remaining time in proportion to its number of va
    million variables) and an integral roster that may break the dropped rules.
 2. **Greedy** (:mod:`optimizer.roster.greedy`): day by day, follow the flow roster where the upper limits
    allow, then fill missing cover. If this roster already meets the flow bound it is optimal: done.
+   **Cover LP** (:mod:`optimizer.roster.cover_lp`, components without column generation, i.e. more than
+   ``columns_max_staff`` staff): the LP of the cover problem with per-type limits and budgets gives a bound
+   far tighter than the flow's when empty seats dominate the objective (duty rosters), and its rounded roster,
+   repaired by dropping shifts until every rule holds and then filling empty seats most expensive first
+   (:mod:`optimizer.roster.repair`), is usually a far better first incumbent than the greedy roster.
 3. **Full model**: CP-SAT on the whole component for ``full_model_share`` of the time with the greedy roster
    as hint (skipped above ``full_model_max_vars`` variables when the greedy roster is feasible). It proves
    small instances optimal and gives a first incumbent.
@@ -18,11 +23,12 @@ first, each with a share of the remaining time in proportion to its number of va
    block of related staff x days, the staff and days around a penalty of the incumbent, or where it differs
    from the flow roster), fix every other cell to the incumbent and let CP-SAT re-optimise it with the
    incumbent as hint. Equal or better rosters are accepted; the neighbourhood size adapts (up after a
-   proven-optimal sub-solve, down after a timeout).
+   proven-optimal sub-solve, down after a timeout). It stops early once the gap to the bound is within the
+   ``Stop``'s relative gap.
 
 The reported objective is recomputed by the numpy evaluators on the final schedule. The bound is, per
-component, the best of the flow bound, CP-SAT's full-model bound and the Lagrangian bound, summed over the
-components (``bound_source`` says which); all are valid for the whole problem.
+component, the best of the flow bound, the cover LP bound, CP-SAT's full-model bound and the Lagrangian bound,
+summed over the components (``bound_source`` says which); all are valid for the whole problem.
 """
 
 from __future__ import annotations
@@ -38,12 +44,14 @@ from ortools.sat.python import cp_model
 
 from optimizer.roster.columns import ColumnGeneration
 from optimizer.roster.components import restrict, split_components
+from optimizer.roster.cover_lp import cover_lp_relaxation
 from optimizer.roster.evaluate import build_model, evaluate_schedule
 from optimizer.roster.flow import flow_relaxation
 from optimizer.roster.greedy import build_greedy
 from optimizer.roster.model import RosterModel
 from optimizer.roster.params import RosterParams
 from optimizer.roster.problem import FREE, RosterProblem
+from optimizer.roster.repair import drop_to_feasible, fill_cover
 from optimizer.roster.result import RosterResult, Status
 from optimizer.stop import Stop
 
@@ -236,8 +244,10 @@ class _Neighbourhoods:
 
 
 def _lns(problem: RosterProblem, best: np.ndarray, best_obj: int, *, clock: _Clock, params: RosterParams,
-         seed: int, stats: dict[str, float], guide: np.ndarray | None = None) -> tuple[np.ndarray, int, bool]:
-    """Improve ``best`` until the clock runs out; returns (schedule, objective, proven optimal).
+         seed: int, stats: dict[str, float], guide: np.ndarray | None = None, bound: float = -math.inf,
+         rel_gap: float = 0.0) -> tuple[np.ndarray, int, bool]:
+    """Improve ``best`` until the clock runs out or its gap to ``bound`` is at most ``rel_gap``; returns
+    (schedule, objective, proven optimal).
 
     With ``guide`` (a roster of a relaxation), one neighbourhood kind frees staff and days around cells
     where the incumbent differs from it."""
@@ -251,6 +261,8 @@ def _lns(problem: RosterProblem, best: np.ndarray, best_obj: int, *, clock: _Clo
     rounds = improved = 0
     rule_ids = params.rule_ids
     while clock.seconds_left() > MIN_SUB_TIME_S:
+        if rel_gap > 0 and np.isfinite(bound) and best_obj - bound <= rel_gap * max(1.0, abs(best_obj)):
+            break
         kind = kinds[int(rng.integers(len(kinds)))]
         free = hood.draw(kind, target, best)
         fixed = np.where(free, problem.fixed, np.where(problem.fixed == FREE, best, problem.fixed))
@@ -309,9 +321,22 @@ def _solve_block(problem: RosterProblem, *, clock: _Clock, params: RosterParams,
     source = "min-cost-flow relaxation"
     status: Any = cp_model.UNKNOWN
     columns_next = params.use_columns and 0 < problem.num_staff <= params.columns_max_staff
-    skip_full = params.use_lns and (greedy_ok or columns_next) and num_vars > params.full_model_max_vars
     if greedy_ok and hint is not None:
         best, best_obj = hint, float(evaluate_schedule(problem, hint, rule_ids=rule_ids).objective)
+    guide = flow_roster
+    if params.use_cover_lp and not columns_next and problem.num_staff > 0 and clock.seconds_left() > 1.0:
+        lp_best, lp_obj, lp_bound, lp_guide = _cover_lp_phase(problem, clock=clock, params=params, seed=seed,
+                                                              stats=stats)
+        if lp_bound > bound:
+            bound, source = lp_bound, "cover LP relaxation"
+        if lp_guide is not None:
+            guide = lp_guide
+        if lp_best is not None and lp_obj < best_obj:
+            best, best_obj = lp_best, lp_obj
+            greedy_ok, hint = True, lp_best
+        if best is not None and best_obj <= bound:
+            return best, best_obj, best_obj, cp_model.OPTIMAL, source
+    skip_full = params.use_lns and (greedy_ok or columns_next) and num_vars > params.full_model_max_vars
     if not skip_full:
         m = build_model(problem, rule_ids=rule_ids)
         share = params.full_model_share if params.use_lns else 1.0
@@ -343,11 +368,39 @@ def _solve_block(problem: RosterProblem, *, clock: _Clock, params: RosterParams,
     if rel_gap > 0 and np.isfinite(bound) and best_obj - bound <= rel_gap * max(1.0, abs(best_obj)):
         return best, best_obj, bound, cp_model.FEASIBLE, source
     best, obj_int, proven = _lns(problem, best, int(best_obj), clock=clock, params=params, seed=seed, stats=stats,
-                                 guide=lp_roster if lp_roster is not None else flow_roster)
+                                 guide=lp_roster if lp_roster is not None else guide, bound=bound, rel_gap=rel_gap)
     if proven:
         return best, float(obj_int), float(obj_int), cp_model.OPTIMAL, "lns over the whole block"
     status = cp_model.OPTIMAL if obj_int <= bound else cp_model.FEASIBLE
     return best, float(obj_int), bound, status, source
+
+
+def _cover_lp_phase(problem: RosterProblem, *, clock: _Clock, params: RosterParams, seed: int,
+                    stats: dict[str, float]) -> tuple[np.ndarray | None, float, float, np.ndarray | None]:
+    """Cover LP (:mod:`optimizer.roster.cover_lp`) for at most ``cover_lp_share`` of the time left, then its
+    rounded roster repaired (:mod:`optimizer.roster.repair`); returns (roster or None, its objective, LP bound,
+    LP guide or None)."""
+    rule_ids = params.rule_ids
+    t0 = time.perf_counter()
+    lp = cover_lp_relaxation(problem, rule_ids=rule_ids, time_limit_s=clock.seconds_left() * params.cover_lp_share,
+                             sequence_rows=False)
+    stats["cover_lp_seconds"] = stats.get("cover_lp_seconds", 0.0) + lp.seconds
+    # HiGHS simplex is deterministic; charge its wall time to the deterministic budget as well
+    clock.charge(lp.seconds * clock.dtime_per_second)
+    if lp.status != "optimal" or lp.guide is None:
+        stats["cover_lp_status"] = 0.0
+        return None, math.inf, -math.inf, None
+    stats["cover_lp_bound"] = stats.get("cover_lp_bound", 0.0) + lp.bound
+    repaired = drop_to_feasible(problem, lp.guide, rule_ids=rule_ids)
+    if repaired is None:
+        return None, math.inf, lp.bound, lp.guide
+    repaired = fill_cover(problem, repaired, rule_ids=rule_ids, seed=seed)
+    ev = evaluate_schedule(problem, repaired, rule_ids=rule_ids)
+    stats["cover_lp_repair_seconds"] = stats.get("cover_lp_repair_seconds", 0.0) + time.perf_counter() - t0 - lp.seconds
+    if not ev.is_feasible:
+        return None, math.inf, lp.bound, lp.guide
+    stats["cover_lp_roster"] = stats.get("cover_lp_roster", 0.0) + ev.objective
+    return repaired, float(ev.objective), lp.bound, lp.guide
 
 
 def _sub_clock(clock: _Clock, share: float) -> _Clock:

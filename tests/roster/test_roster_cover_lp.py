@@ -1,0 +1,147 @@
+"""Cover LP bound and the repair of near-rosters (drop to feasibility, fill empty seats), each checked against
+exhaustive enumeration or the independent checker (tests/roster_checker.py)."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+from optimizer.roster import FREE, RosterParams, RosterProblem, evaluate_schedule, solve
+from optimizer.roster.cover_lp import cover_lp_relaxation
+from optimizer.roster.flow import flow_relaxation
+from optimizer.roster.repair import drop_to_feasible, fill_cover
+from optimizer.stop import Stop
+
+try:  # tests/ may or may not become a package
+    from tests.roster.test_roster_solve import check, random_problem
+except ImportError:  # pragma: no cover - depends on sys.path layout
+    from test_roster_solve import check, random_problem  # type: ignore[no-redef]
+
+
+def enumerate_best(p: RosterProblem) -> int | None:
+    """The checker's best objective over every roster of a tiny problem (None when none is feasible)."""
+    E, D, S = p.num_staff, p.num_days, p.num_shifts
+    best = None
+    for values in itertools.product(range(-1, S), repeat=E * D):
+        report = check(p, np.array(values).reshape(E, D))
+        if report.feasible and (best is None or report.objective < best):
+            best = report.objective
+    return best
+
+
+def duty_like(seed: int, *, E: int = 12, D: int = 14, S: int = 4) -> RosterProblem:
+    """Cover-dominated problem with trivial lower rules, as the duty-lawyer product compiles them: seats,
+    budgets, per-type and total limits, runs of at most 3 days, weekends, forbidden successions."""
+    rng = np.random.default_rng(seed)
+    cover_min = rng.integers(0, 3, size=(D, S))
+    return RosterProblem(
+        cover_min=cover_min, cover_ideal=cover_min + rng.integers(0, 2, size=(D, S)), cover_max=cover_min + 1,
+        is_allowed=rng.random((E, S)) < 0.6, start_weekday=int(rng.integers(7)),
+        shift_class=np.arange(S) % 2, forbidden_next=np.array([[False, False], [True, False]]),
+        is_unavailable=rng.random((E, D)) < 0.1, max_total_shifts=rng.integers(2, 7, size=E),
+        max_shifts_per_type=rng.integers(1, 5, size=(E, S)), max_consecutive_days=np.full(E, 3),
+        max_weekends=np.full(E, 1), under_weight=np.full((D, S), 1000), ideal_short_weight=np.full((D, S), 50),
+        over_weight=np.full((D, S), 20), assign_weight=rng.integers(0, 4, size=(E, S)),
+        budget_group=np.array([0, 0, 1, -1])[:S], shift_cost=np.array([100, 100, 50, 0])[:S],
+        group_budget=np.array([100 * D // 2, 50 * D]),
+        on_request_staff=rng.integers(E, size=5), on_request_day=rng.integers(D, size=5),
+        on_request_shift=rng.integers(-1, S, size=5), on_request_weight=rng.integers(1, 5, size=5),
+    )
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("sequence_rows", [False, True])
+def test_cover_lp_bound_is_valid_and_at_least_the_flow_bound(seed: int, sequence_rows: bool) -> None:
+    """The cover LP bound never exceeds the enumerated optimum and is at least the flow bound (the flow
+    polytope is integral and the LP adds rows to it)."""
+    p = random_problem(500 + seed, E=2, D=3, S=2, full=seed % 2 == 0)
+    best = enumerate_best(p)
+    lp = cover_lp_relaxation(p, sequence_rows=sequence_rows)
+    flow_bound, _ = flow_relaxation(p)
+    assert lp.status == "optimal"
+    assert lp.bound >= flow_bound
+    if best is not None:
+        assert lp.bound <= best
+    assert lp.guide is not None and lp.guide.shape == (2, 3)
+    assert np.all(lp.guide[p.fixed != FREE] == p.fixed[p.fixed != FREE])
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_cover_lp_bound_below_proven_optimum_on_duty_like_problems(seed: int) -> None:
+    p = duty_like(seed, E=8, D=7)
+    result = solve(p, params=RosterParams(num_workers=1, use_cover_lp=False, use_columns=False, use_lns=False),
+                   stop=Stop(time_limit_s=20, rel_gap=0.0), seed=seed)
+    assert result.status.value == "optimal"
+    for sequence_rows in (False, True):
+        lp = cover_lp_relaxation(p, sequence_rows=sequence_rows)
+        assert lp.status == "optimal" and lp.bound <= result.objective
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_drop_to_feasible_only_removes_free_shifts(seed: int) -> None:
+    """From a random near-roster (every cell a random shift), dropping gives a roster the independent checker
+    accepts, worked cells a subset of the input's, fixed cells untouched."""
+    base = duty_like(10 + seed)
+    allowed = base.is_allowed.copy()
+    allowed[:, 3] = True  # shift 3 is outside every budget: the fixed cells alone keep every rule
+    eye = np.eye(12, 14, dtype=bool)
+    p = base.replace(is_allowed=allowed, is_unavailable=base.is_unavailable & ~eye, fixed=np.where(eye, 3, FREE))
+    rng = np.random.default_rng(seed)
+    raw = rng.integers(-1, p.num_shifts, size=(p.num_staff, p.num_days))
+    out = drop_to_feasible(p, raw)
+    assert out is not None
+    assert check(p, out).feasible
+    free = p.fixed == FREE
+    assert np.all((out == raw) | (out == -1) | ~free)
+    assert np.all(out[~free] == p.fixed[~free])
+
+
+def test_drop_to_feasible_gives_up_on_lower_rules() -> None:
+    """A minimum run of two days cannot be met by dropping a lone shift: no roster is returned."""
+    p = RosterProblem(cover_min=np.ones((4, 1), dtype=np.int64), is_allowed=np.ones((1, 1), dtype=bool),
+                      min_consecutive_days=np.array([2]),
+                      history_work_run=np.array([0]), history_off_run=np.array([1]))
+    assert drop_to_feasible(p, np.array([[-1, 0, -1, -1]])) is None
+    assert drop_to_feasible(p, np.array([[-1, 0, 0, -1]])) is not None
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_fill_cover_adds_shifts_and_keeps_every_rule(seed: int) -> None:
+    """Filling an empty roster covers seats, keeps every hard rule (independent checker) and never worsens
+    the objective; the filled cells are a superset of the input's."""
+    p = duty_like(20 + seed)
+    start = np.full((p.num_staff, p.num_days), -1)
+    start[0, 0] = int(np.flatnonzero(p.is_allowed[0])[0]) if p.is_allowed[0].any() else -1
+    start = drop_to_feasible(p, start)
+    assert start is not None
+    out = fill_cover(p, start, seed=seed)
+    report = check(p, out)
+    assert report.feasible
+    assert np.all((out == start) | (start == -1))
+    assert (out >= 0).sum() > (start >= 0).sum()
+    assert report.objective <= check(p, start).objective
+
+
+def test_fill_cover_takes_the_expensive_seat_first() -> None:
+    """One staff member with one shift left: the seat that costs 1000 when empty is filled, not the 10 one."""
+    p = RosterProblem(cover_min=np.array([[1], [1]]), is_allowed=np.ones((1, 1), dtype=bool),
+                      max_total_shifts=np.array([1]),
+                      under_weight=np.array([[10], [1000]]))
+    out = fill_cover(p, np.full((1, 2), -1))
+    assert out.tolist() == [[-1, 0]]
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_solve_with_cover_lp_phase_keeps_rules_and_bound(seed: int) -> None:
+    """With column generation off (as for blocks of more than ``columns_max_staff`` staff) the cover LP
+    phase runs: its roster passes the checker, the bound is at most the roster and the LP bound is used."""
+    p = duty_like(40 + seed)
+    params = RosterParams(num_workers=1, use_columns=False, use_lns=True)
+    result = solve(p, params=params, stop=Stop(time_limit_s=5, rel_gap=0.0), seed=seed)
+    assert result.is_feasible and check(p, result.schedule).feasible
+    assert result.bound <= result.objective
+    assert "cover_lp_bound" in result.stats
+    ev = evaluate_schedule(p, result.schedule)
+    assert ev.objective == result.objective
