@@ -58,6 +58,9 @@ from optimizer.stop import Stop
 log = logging.getLogger("optimizer.roster.solve")
 
 MIN_SUB_TIME_S = 0.05
+COVER_LP_SIZE_PER_SECOND = 250_000.0
+"""Rows + columns of the cover LP solved per second (measured: the province month, a few hundred thousand, in 1.2-1.5 s);
+converts its size into deterministic time."""
 GUIDED_FIRST_SOLVE_SHARE = 0.5
 """Share of the LP-guided phase given to one CP-SAT solve from the rounded LP roster before LNS."""
 
@@ -385,8 +388,9 @@ def _cover_lp_phase(problem: RosterProblem, *, clock: _Clock, params: RosterPara
     lp = cover_lp_relaxation(problem, rule_ids=rule_ids, time_limit_s=clock.seconds_left() * params.cover_lp_share,
                              sequence_rows=False)
     stats["cover_lp_seconds"] = stats.get("cover_lp_seconds", 0.0) + lp.seconds
-    # HiGHS simplex is deterministic; charge its wall time to the deterministic budget as well
-    clock.charge(lp.seconds * clock.dtime_per_second)
+    # charge the deterministic budget by the LP's size, not its wall time, so that the same inputs give the same
+    # roster (HiGHS simplex itself is deterministic)
+    clock.charge((lp.rows + lp.cols) / COVER_LP_SIZE_PER_SECOND * clock.dtime_per_second)
     if lp.status != "optimal" or lp.guide is None:
         stats["cover_lp_status"] = 0.0
         return None, math.inf, -math.inf, None
