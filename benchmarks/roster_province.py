@@ -32,8 +32,6 @@ import argparse
 import dataclasses
 import datetime as dt
 import json
-import os
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -47,6 +45,7 @@ from models.duty.io import write_inputs
 from models.duty.nightly import nightly, publish
 from models.duty.service import plan_roster
 from models.schema import csv_bytes
+from optimizer.highs import new_highs
 from optimizer.roster import RosterParams, RosterProblem, evaluate_schedule
 from scenarios.duty import generate_duty, province_month
 
@@ -108,16 +107,7 @@ def flow_lp_bound(problem: RosterProblem) -> float:
     A = sp.coo_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(count, n)).tocsc()
     cost = np.concatenate([p.assign_weight[e, s], p.under_weight.reshape(-1), p.ideal_short_weight.reshape(-1),
                            p.over_weight.reshape(-1)]).astype(np.float64)
-    sys.stdout.flush()
-    saved = os.dup(1)
-    try:  # HiGHS prints a banner on stdout when the first instance is made: keep the JSON lines clean
-        with open(os.devnull, "w") as devnull:
-            os.dup2(devnull.fileno(), 1)
-            h = highspy.Highs()
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
-    h.setOptionValue("output_flag", False)
+    h = new_highs()
     lp = highspy.HighsLp()
     lp.num_col_, lp.num_row_ = n, count
     lp.col_cost_ = cost

@@ -16,9 +16,6 @@ were closed by branch-and-price), so this serves as the bound and as the source 
 from __future__ import annotations
 
 import math
-import os
-import sys
-import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -28,6 +25,7 @@ import numpy as np
 import scipy.sparse as sp
 from ortools.sat.python import cp_model
 
+from optimizer.highs import new_highs
 from optimizer.roster import constraints as hard
 from optimizer.roster import objectives as soft
 from optimizer.roster.components import restrict
@@ -38,34 +36,6 @@ from optimizer.roster.problem import FREE, RosterProblem
 COUPLING = frozenset({hard.MAX_COVER, hard.GROUP_BUDGET, soft.UNDER_COVER, soft.IDEAL_SHORTFALL,
                       soft.OVER_COVER, soft.FAIR_TOTAL_SHIFTS, soft.FAIR_NIGHT_SHIFTS, soft.FAIR_WEEKEND_SHIFTS})
 """Rules and terms that link staff; all others are checked inside each staff member's column."""
-
-_banner_lock = threading.Lock()
-_banner_shown = False
-
-
-def new_highs() -> highspy.Highs:
-    """A silent ``highspy.Highs``. HiGHS prints a banner on stdout when the first instance of a process is
-    created; that one is created with file descriptor 1 pointed at /dev/null, so command-line tools that
-    print machine-readable lines keep a clean stdout."""
-    global _banner_shown
-    with _banner_lock:
-        if not _banner_shown:
-            sys.stdout.flush()
-            saved = os.dup(1)
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            try:
-                os.dup2(devnull, 1)
-                h = highspy.Highs()
-            finally:
-                os.dup2(saved, 1)
-                os.close(saved)
-                os.close(devnull)
-            _banner_shown = True
-        else:
-            h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    return h
-
 
 EARLY_STOP_FACTOR = 4.0
 """Column generation stops (keeping its columns) once one iteration takes more than 1 / this of the time left."""

@@ -32,8 +32,8 @@ import highspy
 import numpy as np
 import scipy.sparse as sp
 
+from optimizer.highs import new_highs
 from optimizer.roster import constraints as hard
-from optimizer.roster.columns import new_highs
 from optimizer.roster.flow import cover_arcs
 from optimizer.roster.problem import RosterProblem
 

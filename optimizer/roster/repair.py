@@ -22,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from optimizer.roster import constraints as hard
+from optimizer.roster import objectives as soft
 from optimizer.roster.evaluate import evaluate_schedule, select_rules
 from optimizer.roster.problem import FREE, RosterProblem
 
@@ -177,8 +178,6 @@ def fill_cover(problem: RosterProblem, schedule: np.ndarray, *, rule_ids: tuple[
     active = {r.id for r in select_rules(rule_ids)}
     if not _lower_rules_trivial(p, active):
         return schedule
-    from optimizer.roster import objectives as soft
-
     E, D, S = p.num_staff, p.num_days, p.num_shifts
     sched = schedule.astype(np.int64).copy()
     if E == 0 or S == 0 or not evaluate_schedule(p, sched, rule_ids=rule_ids).is_feasible:
