@@ -2,9 +2,11 @@
 
 Each column is a whole roster of one staff member that keeps every staff-level hard rule. The restricted
 master LP (HiGHS) picks a convex combination of columns per staff member and pays the coupling terms: under-,
-ideal- and over-cover per (day, shift), seats, budgets and fairness spreads. Pricing finds, per staff member,
-the roster of least reduced cost with CP-SAT on the one-staff model (the same rule faces as the full model,
-with the duals added to the objective). Its bound gives the Lagrangian bound
+ideal- and over-cover per (day, shift), seats, budgets and fairness spreads. Pricing first runs the fast
+labelling search of :mod:`optimizer.roster.pricing` for all staff at once (heuristic: it may miss rosters);
+only when it finds nothing does exact pricing run: per staff member, the roster of least reduced cost with
+CP-SAT on the one-staff model (the same rule faces as the full model, with the duals added to the objective).
+Labelling is switched off for the rest of a run when exact pricing keeps finding much that it missed. Its bound gives the Lagrangian bound
 ``z_master + sum_e min(0, reduced cost bound_e)``, valid for the whole problem at any iteration. Finally the master LP
 solution guides a roster: cells on which all columns in use agree are fixed and CP-SAT re-optimises the rest
 (:meth:`ColumnGeneration.lp_guide`).
@@ -31,6 +33,7 @@ from optimizer.roster import objectives as soft
 from optimizer.roster.components import restrict
 from optimizer.roster.evaluate import evaluate_schedule, select_rules
 from optimizer.roster.model import RosterModel
+from optimizer.roster.pricing import LabelPricer, cell_costs
 from optimizer.roster.problem import FREE, RosterProblem
 
 COUPLING = frozenset({hard.MAX_COVER, hard.GROUP_BUDGET, soft.UNDER_COVER, soft.IDEAL_SHORTFALL,
@@ -43,6 +46,16 @@ PARTIAL_PRICING = True
 """Default of ``run(partial=...)``."""
 SCALE = 100_000
 """Duals are scaled by this and rounded to integers in the pricing objective."""
+LABELS_PER_SECOND = 4_000_000.0
+"""Label extensions the labelling pricing examines per second (measured on the Curtois & Qu instances); converts
+its work into deterministic time."""
+LABEL_COLUMNS_PER_STAFF = 3
+"""Rosters of negative reduced cost the labelling pricing returns per staff member and iteration."""
+LABEL_DISTRUST_SHARE = 0.25
+"""Labelling pricing is switched off for the rest of a run when the exact pricing round that follows its stall
+finds negative rosters for more than this share of the staff priced (it merges away what the rules need)."""
+PRIMAL_SIMPLEX = 4
+"""HiGHS ``simplex_strategy`` of the master: added columns keep the basis primal feasible."""
 _INF = highspy.kHighsInf
 
 
@@ -61,7 +74,7 @@ class ColumnGeneration:
 
     def __init__(self, problem: RosterProblem, *, rule_ids: tuple[str, ...] | None = None,
                  num_workers: int = 2, seed: int = 0, deterministic: bool = True,
-                 dtime_per_second: float = 0.5) -> None:
+                 dtime_per_second: float = 0.5, label_pricing: bool = True) -> None:
         p = problem
         self.p = p
         self.E, self.D, self.S = p.num_staff, p.num_days, p.num_shifts
@@ -84,6 +97,9 @@ class ColumnGeneration:
             self.pricing.append(m)
             idx = np.array([lit.index for lit in m.obj_lits], dtype=np.int64)
             self.base_cost.append((idx, np.asarray(m.obj_coefs, dtype=np.int64), m.obj_const))
+        self.labels = LabelPricer(p, set(self.staff_rule_ids)) if label_pricing and self.E else None
+        self.own_cells, self.own_const = cell_costs(p, set(self.staff_rule_ids))
+        self.label_columns = 0
         self.columns: list[tuple[int, np.ndarray, float]] = []  # staff, roster row, own cost
         self.seen: set[tuple[int, bytes]] = set()
         self.lagrangian_bound = -math.inf
@@ -103,6 +119,8 @@ class ColumnGeneration:
         D, S, E = self.D, self.S, self.E
         h = new_highs()
         h.setOptionValue("random_seed", self.seed % (2**31 - 1))
+        h.setOptionValue("presolve", "off")
+        h.setOptionValue("simplex_strategy", PRIMAL_SIMPLEX)
         self.h = h
         lower: list[float] = []
         upper: list[float] = []
@@ -203,6 +221,10 @@ class ColumnGeneration:
         self.static_a = sp.csr_matrix((vals, (r_idx, c_idx)), shape=(self.num_rows, len(costs))).T.tocsr()
         self.static_cost = np.asarray(costs, dtype=np.float64)
         self.static_ub = np.asarray(col_ub, dtype=np.float64)
+        # cover rows per (day, shift) as a sparse map, for the labelling pricing's cell prices
+        k_idx = [k for k, rows_ in enumerate(self.cover_rows) for _ in rows_]
+        r_all = [r for rows_ in self.cover_rows for r in rows_]
+        self.cover_map = sp.csr_matrix((np.ones(len(r_all)), (k_idx, r_all)), shape=(D * S, self.num_rows))
 
     def _column_entries(self, e: int, row: np.ndarray) -> tuple[list[int], list[float]]:
         p = self.p
@@ -357,6 +379,43 @@ class ColumnGeneration:
         bound -= 0.5 * (m.num_vars + 1) / SCALE
         return out, bound, float(solver.response_proto.deterministic_time)
 
+    def cell_prices(self, duals: np.ndarray) -> np.ndarray:
+        """Float [E, D, S + 1]: dual value a roster collects by taking each value of each cell (``S``: off), so that
+        ``own cost - duals . entries = own_const + sum over cells of (own_cells - cell_prices)``."""
+        p = self.p
+        E, D, S = self.E, self.D, self.S
+        shift = np.zeros((D, S + 1))
+        shift[:, :S] = (self.cover_map @ duals).reshape(D, S)
+        if self.num_budget_rows:
+            g = p.budget_group
+            has = g >= 0
+            shift[:, :S][:, has] += (duals[self.budget_row + g[has]] * p.shift_cost[has])[None, :]
+        out = np.broadcast_to(shift, (E, D, S + 1)).copy()
+        for kind, _, staff_rows in self.fair:
+            if kind == "total":
+                count = np.ones((D, S))
+            elif kind == "night":
+                count = np.broadcast_to(p.is_night[None, :].astype(float), (D, S))
+            else:
+                count = np.broadcast_to(self._weekend[:, None].astype(float), (D, S))
+            for e, (hi_row, lo_row) in staff_rows.items():
+                out[e, :, :S] -= (duals[hi_row] + duals[lo_row]) * count
+        return out
+
+    def price_labels(self, duals: np.ndarray, staff: np.ndarray) -> tuple[int, float]:
+        """Labelling pricing (:mod:`optimizer.roster.pricing`) of ``staff`` at ``duals``: adds the rosters of
+        negative reduced cost it finds; returns (columns added, deterministic time to charge)."""
+        assert self.labels is not None
+        cost = self.own_cells - self.cell_prices(duals)
+        threshold = duals[self.conv_row:self.conv_row + self.E] - self.own_const - 1e-6
+        found = self.labels.price(cost, staff, per_staff=LABEL_COLUMNS_PER_STAFF, threshold=threshold)
+        added = 0
+        for e, row, _ in found:
+            if self.add_column(e, row):
+                added += 1
+        self.label_columns += added
+        return added, self.labels.work_done / LABELS_PER_SECOND * self.dtime_per_second
+
     # ------------------------------------------------------------------ main loop
     def lagrangian(self, duals: np.ndarray, value: np.ndarray) -> float:
         """Lagrangian bound ``L(pi)`` for dual values ``duals`` (signs as LP duals of the master rows) and
@@ -390,6 +449,7 @@ class ColumnGeneration:
         for e, row, _ in self.columns:
             last_rows[e] = row
         center: np.ndarray | None = None
+        labelling, after_labels = True, False
         alpha = smoothing
         use_quick = quick
         partial = PARTIAL_PRICING if partial is None else partial
@@ -405,6 +465,17 @@ class ColumnGeneration:
                 # exact signs (a >= row has a dual >= 0, a <= row <= 0) keep the Lagrangian bound finite
                 lp_duals[(self.row_lower == -_INF) & (lp_duals > 0)] = 0.0
                 lp_duals[(self.row_upper == _INF) & (lp_duals < 0)] = 0.0
+                if self.labels is not None and labelling:
+                    # fast heuristic pricing first; exact pricing only when it finds nothing
+                    added, dtime = self.price_labels(lp_duals, np.arange(self.E))
+                    clock.charge(dtime)
+                    if added:
+                        self.iterations += 1
+                        if log is not None:
+                            log(f"cg it={self.iterations} lp={self.lp_value:.2f} labelling added={added} "
+                                f"columns={len(self.columns)}")
+                        continue
+                    after_labels = True
                 duals = lp_duals if center is None else alpha * center + (1 - alpha) * lp_duals
                 seconds = min(price_seconds, max(clock.seconds_left() / 2, 0.05))
 
@@ -438,6 +509,9 @@ class ColumnGeneration:
                             if rc < best_rc:
                                 best_rc = rc
                                 last_rows[e] = row
+                if after_labels and added > LABEL_DISTRUST_SHARE * len(priced):
+                    labelling = False  # exact pricing finds much the labelling missed: it only costs time here
+                after_labels = False
                 bound_now = self.lagrangian(duals, value)
                 if bound_now > self.lagrangian_bound:
                     self.lagrangian_bound = bound_now

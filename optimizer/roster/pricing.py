@@ -1,0 +1,285 @@
+"""Fast heuristic pricing for column generation: a labelling dynamic programme over days, all staff at once.
+
+Column generation (:mod:`optimizer.roster.columns`) needs, per staff member, rosters of negative reduced cost.
+Solving one CP-SAT model per staff member and iteration is exact but slow (tens of milliseconds each, hundreds
+of iterations). This module finds such rosters with a resource-constrained shortest-path labelling, vectorised
+with numpy over all staff members' labels at once (one numpy step per day):
+
+* a *label* is a partial roster of one staff member up to day ``d``: its cost so far, the class of its last
+  shift, the lengths of its current run of work or rest (and whether that run started on day 0 with unknown
+  history, which exempts it from the minimum-run rules), weekends worked, shifts per type, total shifts and
+  minutes;
+* each label is extended by a day off and by every shift the staff member may work that day; extensions that
+  break a hard rule are dropped at once (forbidden successions, maximum and minimum runs, days off in a row,
+  per-type and total maxima, weekends, maximum minutes; the minimum minutes by a look-ahead on the minutes
+  still reachable);
+* labels sharing staff member, succession class, run lengths and weekend state are *merged*: only the
+  ``beam`` cheapest are kept. That makes the search heuristic (a discarded label might have led to a cheaper
+  roster because of its other resources), so it never proves that no negative roster exists: the caller
+  falls back to exact CP-SAT pricing when this one finds nothing.
+
+Costs are linear per cell: the staff-level soft terms (requests, assignment weights, changes from a
+reference; :func:`cell_costs`) plus the dual prices the caller adds. Every roster returned keeps the hard
+rules this module checks; callers re-check with the evaluators before use.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from optimizer.roster import objectives as soft
+from optimizer.roster.problem import FREE, OFF, RosterProblem
+
+_BIG_RUN = 10_000
+
+
+def cell_costs(problem: RosterProblem, rule_ids: frozenset[str] | set[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Per-cell linear form of the staff-level soft terms that are in ``rule_ids``.
+
+    Returns ``(cost, const)``: ``cost[e, d, v]`` for value ``v`` in ``0 .. S-1`` (the shift worked) and ``S``
+    (day off), float64 ``[E, D, S + 1]``, and ``const[e]``, such that a roster's shift-on and shift-off request,
+    assignment-weight and change-from-reference points equal ``const[e] + sum_d cost[e, d, value]``.
+    """
+    p = problem
+    E, D, S = p.num_staff, p.num_days, p.num_shifts
+    cost = np.zeros((E, D, S + 1), dtype=np.float64)
+    const = np.zeros(E, dtype=np.float64)
+    if soft.SHIFT_ON_REQUESTS in rule_ids and p.on_request_staff.size:
+        e, d, s, w = p.on_request_staff, p.on_request_day, p.on_request_shift, p.on_request_weight.astype(float)
+        anyshift = s < 0
+        np.add.at(cost, (e[anyshift], d[anyshift], np.full(int(anyshift.sum()), S)), w[anyshift])
+        one = ~anyshift
+        np.add.at(const, e[one], w[one])
+        np.add.at(cost, (e[one], d[one], s[one]), -w[one])
+    if soft.SHIFT_OFF_REQUESTS in rule_ids and p.off_request_staff.size:
+        e, d, s, w = p.off_request_staff, p.off_request_day, p.off_request_shift, p.off_request_weight.astype(float)
+        anyshift = s < 0
+        for ei, di, wi in zip(e[anyshift].tolist(), d[anyshift].tolist(), w[anyshift].tolist(), strict=True):
+            cost[ei, di, :S] += wi
+        one = ~anyshift
+        np.add.at(cost, (e[one], d[one], s[one]), w[one])
+    if soft.ASSIGNMENT_WEIGHT in rule_ids:
+        cost[:, :, :S] += p.assign_weight[:, None, :]
+    if soft.CHANGES_FROM_REFERENCE in rule_ids and p.change_weight:
+        e, d = np.nonzero(p.reference != FREE)
+        ref = p.reference[e, d]
+        cost[e, d, :] += p.change_weight
+        cost[e, d, np.where(ref >= 0, ref, S)] -= p.change_weight
+    return cost, const
+
+
+class LabelPricer:
+    """Labelling pricing for all staff members of ``problem`` (see the module docstring).
+
+    Parameters
+    ----------
+    problem : RosterProblem
+    rule_ids : set of str
+        Hard rules in force; a rule not in it is not checked.
+    beam : int
+        Labels kept per merged state (default 2).
+    """
+
+    def __init__(self, problem: RosterProblem, rule_ids: frozenset[str] | set[str], *, beam: int = 2,
+                 total_bucket: int | None = None) -> None:
+        from optimizer.roster import constraints as hard
+
+        p = problem
+        self.p = p
+        self.beam = beam
+        self.total_bucket = max(1, round(problem.num_days / 14)) if total_bucket is None else total_bucket
+        self.work_done = 0
+        """Label extensions examined by the last :meth:`price` (a deterministic measure of its work)."""
+        E, D, S = p.num_staff, p.num_days, p.num_shifts
+        self.E, self.D, self.S = E, D, S
+        on = set(rule_ids)
+        big = np.iinfo(np.int32).max // 4
+        # may staff e take value v on day d (v = S: off)
+        ok = np.ones((E, D, S + 1), dtype=bool)
+        if hard.ALLOWED_SHIFT_TYPES in on:
+            ok[:, :, :S] &= p.is_allowed[:, None, :]
+        ok[:, :, :S] &= (p.max_shifts_per_type > 0)[:, None, :] | (hard.MAX_SHIFTS_PER_TYPE not in on)
+        ok[:, :, :S] &= (p.cover_max > 0)[None, :, :] | (hard.MAX_COVER not in on)
+        if hard.UNAVAILABLE_DAYS in on:
+            ok[:, :, :S] &= ~p.is_unavailable[:, :, None]
+        fixed = p.fixed != FREE
+        fe, fd = np.nonzero(fixed)
+        ok[fe, fd, :] = False
+        ok[fe, fd, np.where(p.fixed[fe, fd] >= 0, p.fixed[fe, fd], S)] = True
+        self.ok = ok
+        self.fixed = fixed
+        self.max_type = p.max_shifts_per_type.astype(np.int64) if hard.MAX_SHIFTS_PER_TYPE in on \
+            else np.full((E, S), big, np.int64)
+        self.max_total = p.max_total_shifts.astype(np.int64) if hard.MAX_TOTAL_SHIFTS in on \
+            else np.full(E, big, np.int64)
+        self.max_minutes = p.max_total_minutes.astype(np.int64) if hard.MAX_TOTAL_MINUTES in on \
+            else np.full(E, big, np.int64)
+        self.min_minutes = p.min_total_minutes.astype(np.int64) if hard.MIN_TOTAL_MINUTES in on \
+            else np.zeros(E, np.int64)
+        self.max_run = p.max_consecutive_days.astype(np.int64) if hard.MAX_CONSECUTIVE_DAYS in on \
+            else np.full(E, _BIG_RUN, np.int64)
+        self.min_run = p.min_consecutive_days.astype(np.int64) if hard.MIN_CONSECUTIVE_DAYS in on \
+            else np.ones(E, np.int64)
+        self.min_off = p.min_consecutive_days_off.astype(np.int64) if hard.MIN_CONSECUTIVE_DAYS_OFF in on \
+            else np.ones(E, np.int64)
+        self.max_weekends = p.max_weekends.astype(np.int64) if hard.MAX_WEEKENDS in on \
+            else np.full(E, big, np.int64)
+        self.minutes = np.append(p.shift_minutes.astype(np.int64), 0)
+        # succession: classes with the same row of forbidden successors behave alike as "yesterday's class"
+        C = p.num_classes
+        if hard.FORBIDDEN_SUCCESSIONS in on:
+            rows, group = np.unique(p.forbidden_next, axis=0, return_inverse=True)
+            self.succ_group = np.asarray(group, dtype=np.int64).reshape(-1)
+            forbid_group = rows.astype(bool)  # [groups, C]
+        else:
+            self.succ_group = np.zeros(C, dtype=np.int64)
+            forbid_group = np.zeros((1, C), dtype=bool)
+        self.num_groups = int(forbid_group.shape[0])
+        # forbid[g, v]: value v forbidden after a worked shift of group g (off never is)
+        self.forbid = np.zeros((self.num_groups, S + 1), dtype=bool)
+        self.forbid[:, :S] = forbid_group[:, p.shift_class]
+        self.weekend = p.weekend_idx
+        # most minutes staff e can still add on days d+1 .. D-1 (look-ahead for the minimum)
+        per_day = np.where(ok[:, :, :S], self.minutes[None, None, :S], 0).max(axis=2)  # [E, D]
+        rest = np.cumsum(per_day[:, ::-1], axis=1)[:, ::-1]
+        self.after = np.concatenate([rest[:, 1:], np.zeros((E, 1), np.int64)], axis=1)
+        self.top_minutes = per_day.max(axis=1, initial=0)
+        hw, ho = p.history_work_run, p.history_off_run
+        self.h_work = np.where(hw > 0, hw, 0).astype(np.int64)
+        self.h_off = np.where((hw <= 0) & (ho > 0), ho, 0).astype(np.int64)
+        self.h_exempt = (self.h_work == 0) & (self.h_off == 0)
+        # run lengths that matter: up to the maximum run, or up to the minimum run when the maximum cannot bind
+        self.run_cap = np.where(self.max_run >= D + self.h_work, self.min_run, self.max_run)
+        hc = p.history_last_class
+        self.h_group = np.where((self.h_work > 0) & (hc >= 0), self.succ_group[np.maximum(hc, 0)], -1)
+
+    def price(self, cost: np.ndarray, staff: np.ndarray, *, per_staff: int = 3,
+              threshold: np.ndarray | None = None) -> list[tuple[int, np.ndarray, float]]:
+        """Cheapest rosters found for each staff member in ``staff``.
+
+        Parameters
+        ----------
+        cost : float array [E, D, S + 1]
+            Cost of each value per cell (``S``: day off), e.g. own soft terms minus dual prices.
+        staff : int array
+            Staff members to price.
+        per_staff : int
+            At most this many rosters per staff member (the cheapest distinct ones).
+        threshold : float array [E], optional
+            Only rosters of cost below ``threshold[e]`` are returned.
+
+        Returns
+        -------
+        list of (staff, roster [D] with ``OFF`` for days off, path cost)
+        """
+        S, D = self.S, self.D
+        self.work_done = 0
+        staff = np.asarray(staff, dtype=np.int64)
+        if staff.size == 0:
+            return []
+        # label state
+        e = staff.copy()
+        grp = self.h_group[e].copy()  # succession group of yesterday's shift, -1 if off or unknown
+        wrun = self.h_work[e].copy()
+        orun = self.h_off[e].copy()
+        exempt = self.h_exempt[e].copy()
+        wk_count = np.zeros(e.size, np.int64)
+        wk_flag = np.zeros(e.size, bool)
+        counts = np.zeros((e.size, S), np.int64)
+        total = np.zeros(e.size, np.int64)
+        mins = np.zeros(e.size, np.int64)
+        acc = np.zeros(e.size, np.float64)
+        parents: list[np.ndarray] = []
+        values: list[np.ndarray] = []
+        for d in range(D):
+            cand = self.ok[e, d, :].copy()  # [L, S+1]
+            worked_y = wrun > 0
+            off_y = orun > 0
+            # successions
+            has_grp = grp >= 0
+            if has_grp.any():
+                cand[has_grp] &= ~self.forbid[grp[has_grp]]
+            # per-type maxima
+            cand[:, :S] &= counts < self.max_type[e]
+            work_ok = (total < self.max_total[e]) & ~(worked_y & (wrun >= self.max_run[e]))
+            work_ok &= ~(off_y & ~exempt & (orun < self.min_off[e]))
+            cand[:, :S] &= work_ok[:, None]
+            cand[:, :S] &= (mins[:, None] + self.minutes[None, :S]) <= self.max_minutes[e][:, None]
+            wk = int(self.weekend[d])
+            new_weekend = np.zeros(e.size, bool)
+            if wk >= 0:
+                same = d > 0 and int(self.weekend[d - 1]) == wk
+                new_weekend = ~(wk_flag & same)
+                cand[:, :S] &= ~(new_weekend & (wk_count >= self.max_weekends[e]))[:, None]
+            off_ok = ~(worked_y & ~exempt & (wrun < self.min_run[e]))
+            cand[:, S] &= off_ok
+            li, v = np.nonzero(cand)
+            self.work_done += li.size
+            ne = e[li]
+            work = v < S
+            # minimum minutes: must still be reachable after today (days left, maximum run, total maximum)
+            n_total = total[li] + work
+            n_mins = mins[li] + self.minutes[v]
+            left = D - 1 - d
+            days = np.minimum(left - left // (self.max_run[ne] + 1), self.max_total[ne] - n_total)
+            reach = np.minimum(self.after[ne, d], np.maximum(days, 0) * self.top_minutes[ne])
+            alive = n_mins + reach >= self.min_minutes[ne]
+            li, v, ne, work, n_total, n_mins = li[alive], v[alive], ne[alive], work[alive], n_total[alive], n_mins[alive]
+            if li.size == 0:
+                return []
+            c = acc[li] + cost[ne, d, v]
+            n_grp = np.where(work, self.succ_group[self.p.shift_class[np.minimum(v, S - 1)]], -1)
+            n_wrun = np.where(work, np.where(worked_y[li], wrun[li] + 1, 1), 0)
+            n_orun = np.where(work, 0, np.where(off_y[li], orun[li] + 1, 1))
+            cont = np.where(work, worked_y[li] | (~worked_y[li] & ~off_y[li]), off_y[li] | (~worked_y[li] & ~off_y[li]))
+            n_exempt = exempt[li] & cont
+            if wk >= 0:
+                n_wk_count = wk_count[li] + (work & new_weekend[li])
+                n_flag = np.where(work, True, wk_flag[li] & (d > 0 and int(self.weekend[d - 1]) == wk))
+            else:
+                n_wk_count = wk_count[li]
+                n_flag = np.zeros(li.size, bool)
+            # merge: keep the `beam` cheapest labels per (staff, group, runs, exemption, weekend state)
+            cap_off = np.minimum(n_orun, self.min_off[ne])
+            cap_work = np.minimum(n_wrun, self.run_cap[ne])
+            key = ((((ne * (self.num_groups + 1) + (n_grp + 1)) * (_BIG_RUN + 1) + cap_work) * 64 + cap_off) * 2
+                   + n_exempt) * 2 + n_flag
+            if self.total_bucket:
+                key = key * (D + 2) + n_total // self.total_bucket
+            key = key * (D + 2) + np.minimum(n_wk_count, self.max_weekends[ne])
+            order = np.lexsort((c, key))
+            k_sorted = key[order]
+            first = np.ones(order.size, bool)
+            first[1:] = k_sorted[1:] != k_sorted[:-1]
+            start = np.maximum.accumulate(np.where(first, np.arange(order.size), 0))
+            keep = order[(np.arange(order.size) - start) < self.beam]
+            li, v, work = li[keep], v[keep], work[keep]
+            e = ne[keep]
+            grp, wrun, orun, exempt = n_grp[keep], n_wrun[keep], n_orun[keep], n_exempt[keep]
+            wk_count, wk_flag = n_wk_count[keep], n_flag[keep]
+            counts = counts[li]
+            wi = np.flatnonzero(work)
+            counts[wi, v[wi]] += 1
+            total = n_total[keep]
+            mins = n_mins[keep]
+            acc = c[keep]
+            parents.append(li)
+            values.append(np.where(work, v, OFF))
+        final = mins >= self.min_minutes[e]
+        if threshold is not None:
+            final &= acc < threshold[e]
+        idx = np.flatnonzero(final)
+        if idx.size == 0:
+            return []
+        order = idx[np.lexsort((acc[idx], e[idx]))]
+        es = e[order]
+        first = np.ones(order.size, bool)
+        first[1:] = es[1:] != es[:-1]
+        start = np.maximum.accumulate(np.where(first, np.arange(order.size), 0))
+        chosen = order[(np.arange(order.size) - start) < per_staff]
+        rows = np.empty((chosen.size, D), dtype=np.int64)
+        cur = chosen
+        for d in range(D - 1, -1, -1):
+            rows[:, d] = values[d][cur]
+            cur = parents[d][cur]
+        return [(int(e[j]), rows[i], float(acc[j])) for i, j in enumerate(chosen.tolist())]
