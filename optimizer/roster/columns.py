@@ -290,28 +290,8 @@ class ColumnGeneration:
     # ------------------------------------------------------------------ pricing
     def _x_dual(self, e: int, duals: np.ndarray) -> np.ndarray:
         """Dual value collected by each shift variable of staff ``e``'s pricing model."""
-        p = self.p
         m = self.pricing[e]
-        S = self.S
-        out = np.zeros(m.num_vars)
-        for i, (d, s) in enumerate(zip(m.x_d.tolist(), m.x_s.tolist(), strict=True)):
-            rows = self.cover_rows[d * S + s]
-            if rows:
-                out[i] = duals[rows].sum()
-        if self.num_budget_rows:
-            g = p.budget_group[m.x_s]
-            has = g >= 0
-            out[has] += duals[self.budget_row + g[has]] * p.shift_cost[m.x_s[has]]
-        for kind, _, staff_rows in self.fair:
-            if e in staff_rows:
-                hi_row, lo_row = staff_rows[e]
-                if kind == "total":
-                    count = np.ones(m.num_vars)
-                elif kind == "night":
-                    count = p.is_night[m.x_s].astype(float)
-                else:
-                    count = self._weekend[m.x_d].astype(float)
-                out -= (duals[hi_row] + duals[lo_row]) * count
+        out: np.ndarray = self.cell_prices(duals, np.array([e]))[0][m.x_d, m.x_s]
         return out
 
     def _price(self, e: int, duals: np.ndarray, seconds: float, hint: np.ndarray | None, *, first: bool = False
@@ -379,18 +359,20 @@ class ColumnGeneration:
         bound -= 0.5 * (m.num_vars + 1) / SCALE
         return out, bound, float(solver.response_proto.deterministic_time)
 
-    def cell_prices(self, duals: np.ndarray) -> np.ndarray:
-        """Float [E, D, S + 1]: dual value a roster collects by taking each value of each cell (``S``: off), so that
-        ``own cost - duals . entries = own_const + sum over cells of (own_cells - cell_prices)``."""
+    def cell_prices(self, duals: np.ndarray, staff: np.ndarray | None = None) -> np.ndarray:
+        """Float [len(staff), D, S + 1] (default all staff): dual value a roster collects by taking each value of
+        each cell (``S``: off), so that ``own cost - duals . entries = own_const + sum of (own_cells - cell_prices)``
+        over its cells (convexity row excluded)."""
         p = self.p
-        E, D, S = self.E, self.D, self.S
+        D, S = self.D, self.S
+        staff = np.arange(self.E) if staff is None else np.asarray(staff)
         shift = np.zeros((D, S + 1))
         shift[:, :S] = (self.cover_map @ duals).reshape(D, S)
         if self.num_budget_rows:
             g = p.budget_group
             has = g >= 0
             shift[:, :S][:, has] += (duals[self.budget_row + g[has]] * p.shift_cost[has])[None, :]
-        out = np.broadcast_to(shift, (E, D, S + 1)).copy()
+        out = np.broadcast_to(shift, (staff.size, D, S + 1)).copy()
         for kind, _, staff_rows in self.fair:
             if kind == "total":
                 count = np.ones((D, S))
@@ -398,8 +380,10 @@ class ColumnGeneration:
                 count = np.broadcast_to(p.is_night[None, :].astype(float), (D, S))
             else:
                 count = np.broadcast_to(self._weekend[:, None].astype(float), (D, S))
-            for e, (hi_row, lo_row) in staff_rows.items():
-                out[e, :, :S] -= (duals[hi_row] + duals[lo_row]) * count
+            for i, e in enumerate(staff.tolist()):
+                if e in staff_rows:
+                    hi_row, lo_row = staff_rows[e]
+                    out[i, :, :S] -= (duals[hi_row] + duals[lo_row]) * count
         return out
 
     def price_labels(self, duals: np.ndarray, staff: np.ndarray) -> tuple[int, float]:

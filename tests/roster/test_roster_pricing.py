@@ -189,3 +189,24 @@ def test_column_generation_with_labelling_reaches_the_same_lp(seed: int) -> None
         if labels:
             assert cg.label_columns > 0
     assert values[0] == pytest.approx(values[1], abs=1e-6)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_cell_prices_equal_the_master_entries(seed: int) -> None:
+    """A roster's reduced cost from cell prices equals its own cost minus the duals of its master entries
+    (cover, budget and fairness rows; convexity excluded), for any dual values."""
+    p = random_problem(seed)
+    cg = ColumnGeneration(p, num_workers=1, seed=seed)
+    rng = np.random.default_rng(seed)
+    duals = rng.normal(0, 5, size=cg.num_rows)
+    duals[cg.conv_row:cg.conv_row + cg.E] = 0.0
+    prices = cg.cell_prices(duals)
+    schedule = rng.integers(-1, p.num_shifts, size=(p.num_staff, p.num_days))
+    for e in range(p.num_staff):
+        row = schedule[e]
+        own = float(evaluate_schedule(restrict(p, np.array([e]), np.arange(p.num_shifts)), row[None, :],
+                                      rule_ids=tuple(STAFF_TERMS)).objective)
+        direct = own - cg._column_dual(e, row, duals)
+        via_cells = cg.own_const[e] + path_cost(cg.own_cells - prices, e, row)
+        assert via_cells == pytest.approx(direct)
+        assert np.allclose(cg.cell_prices(duals, np.array([e]))[0], prices[e])
