@@ -6,8 +6,8 @@ ideal- and over-cover per (day, shift), seats, budgets and fairness spreads. Pri
 labelling search of :mod:`optimizer.roster.pricing` for all staff at once (heuristic: it may miss rosters);
 only when it finds nothing does exact pricing run: per staff member, the roster of least reduced cost with
 CP-SAT on the one-staff model (the same rule faces as the full model, with the duals added to the objective).
-Labelling is switched off for the rest of a run when exact pricing keeps finding much that it missed. Its bound gives the Lagrangian bound
-``z_master + sum_e min(0, reduced cost bound_e)``, valid for the whole problem at any iteration. Finally the master LP
+Labelling is switched off for the rest of a run when exact pricing keeps finding much that it missed. The
+exact pricing's bound gives the Lagrangian bound ``z_master + sum_e min(0, reduced cost bound_e)``, valid for the whole problem at any iteration. Finally the master LP
 solution guides a roster: cells on which all columns in use agree are fixed and CP-SAT re-optimises the rest
 (:meth:`ColumnGeneration.lp_guide`).
 

@@ -13,8 +13,9 @@ with numpy over all staff members' labels at once (one numpy step per day):
   break a hard rule are dropped at once (forbidden successions, maximum and minimum runs, days off in a row,
   per-type and total maxima, weekends, maximum minutes; the minimum minutes by a look-ahead on the minutes
   still reachable);
-* labels sharing staff member, succession class, run lengths and weekend state are *merged*: only the
-  ``beam`` cheapest are kept. That makes the search heuristic (a discarded label might have led to a cheaper
+* labels sharing staff member, succession class of yesterday's shift, run lengths, day-0 exemption, weekend
+  state, weekends worked and total shifts (in buckets of ``total_bucket``) are *merged*: only the ``beam``
+  cheapest are kept. That makes the search heuristic (a discarded label might have led to a cheaper
   roster because of its other resources), so it never proves that no negative roster exists: the caller
   falls back to exact CP-SAT pricing when this one finds nothing.
 
@@ -54,8 +55,7 @@ def cell_costs(problem: RosterProblem, rule_ids: frozenset[str] | set[str]) -> t
     if soft.SHIFT_OFF_REQUESTS in rule_ids and p.off_request_staff.size:
         e, d, s, w = p.off_request_staff, p.off_request_day, p.off_request_shift, p.off_request_weight.astype(float)
         anyshift = s < 0
-        for ei, di, wi in zip(e[anyshift].tolist(), d[anyshift].tolist(), w[anyshift].tolist(), strict=True):
-            cost[ei, di, :S] += wi
+        np.add.at(cost, (e[anyshift][:, None], d[anyshift][:, None], np.arange(S)[None, :]), w[anyshift][:, None])
         one = ~anyshift
         np.add.at(cost, (e[one], d[one], s[one]), w[one])
     if soft.ASSIGNMENT_WEIGHT in rule_ids:
@@ -78,6 +78,9 @@ class LabelPricer:
         Hard rules in force; a rule not in it is not checked.
     beam : int
         Labels kept per merged state (default 2).
+    total_bucket : int, optional
+        Total shifts enter the merged state in buckets of this many (default ``round(D / 14)``, at least 1;
+        1 keeps totals exact, which matters when total minutes are tightly bounded, at several times the work).
     """
 
     def __init__(self, problem: RosterProblem, rule_ids: frozenset[str] | set[str], *, beam: int = 2,
@@ -107,7 +110,6 @@ class LabelPricer:
         ok[fe, fd, :] = False
         ok[fe, fd, np.where(p.fixed[fe, fd] >= 0, p.fixed[fe, fd], S)] = True
         self.ok = ok
-        self.fixed = fixed
         self.max_type = p.max_shifts_per_type.astype(np.int64) if hard.MAX_SHIFTS_PER_TYPE in on \
             else np.full((E, S), big, np.int64)
         self.max_total = p.max_total_shifts.astype(np.int64) if hard.MAX_TOTAL_SHIFTS in on \
@@ -206,9 +208,9 @@ class LabelPricer:
             cand[:, :S] &= work_ok[:, None]
             cand[:, :S] &= (mins[:, None] + self.minutes[None, :S]) <= self.max_minutes[e][:, None]
             wk = int(self.weekend[d])
+            same = d > 0 and int(self.weekend[d - 1]) == wk  # today continues yesterday's weekend
             new_weekend = np.zeros(e.size, bool)
             if wk >= 0:
-                same = d > 0 and int(self.weekend[d - 1]) == wk
                 new_weekend = ~(wk_flag & same)
                 cand[:, :S] &= ~(new_weekend & (wk_count >= self.max_weekends[e]))[:, None]
             off_ok = ~(worked_y & ~exempt & (wrun < self.min_run[e]))
@@ -235,7 +237,7 @@ class LabelPricer:
             n_exempt = exempt[li] & cont
             if wk >= 0:
                 n_wk_count = wk_count[li] + (work & new_weekend[li])
-                n_flag = np.where(work, True, wk_flag[li] & (d > 0 and int(self.weekend[d - 1]) == wk))
+                n_flag = np.where(work, True, wk_flag[li] & same)
             else:
                 n_wk_count = wk_count[li]
                 n_flag = np.zeros(li.size, bool)
