@@ -105,6 +105,8 @@ class ColumnGeneration:
         self.lagrangian_bound = -math.inf
         self.lp_value = math.inf
         self.iterations = 0
+        self.converged = False
+        """Whether the last :meth:`run` ended at the LP optimum (no negative roster, or the bound met the LP)."""
         self._build_master()
         fixed_rows = np.where(p.fixed == FREE, -1, p.fixed).astype(np.int64)
         for e in range(self.E):
@@ -394,8 +396,12 @@ class ColumnGeneration:
         threshold = duals[self.conv_row:self.conv_row + self.E] - self.own_const - 1e-6
         found = self.labels.price(cost, staff, per_staff=LABEL_COLUMNS_PER_STAFF, threshold=threshold)
         added = 0
+        days = np.arange(self.D)
         for e, row, _ in found:
-            if self.add_column(e, row):
+            # the search keeps every staff-level hard rule, and the staff-level soft terms are linear per cell
+            # (cell_costs), so the roster's own cost is read off the cells instead of re-evaluated
+            own = float(self.own_const[e] + self.own_cells[e, days, np.where(row >= 0, row, self.S)].sum())
+            if self.add_column(e, row, own):
                 added += 1
         self.label_columns += added
         return added, self.labels.work_done / LABELS_PER_SECOND * self.dtime_per_second
@@ -434,6 +440,7 @@ class ColumnGeneration:
             last_rows[e] = row
         center: np.ndarray | None = None
         labelling, after_labels = True, False
+        self.converged = False
         alpha = smoothing
         use_quick = quick
         partial = PARTIAL_PRICING if partial is None else partial
@@ -505,6 +512,7 @@ class ColumnGeneration:
                         f"alpha={alpha if center is not None else 0:.2f} added={added} columns={len(self.columns)}")
                 if (math.isfinite(self.lagrangian_bound)
                         and math.ceil(self.lagrangian_bound - 1e-6) >= math.ceil(self.lp_value - 1e-6)):
+                    self.converged = True
                     break
                 quick = use_quick and added > self.E // 3
                 added_last = added
@@ -514,6 +522,7 @@ class ColumnGeneration:
                     continue  # only half was priced: price everyone next
                 if added == 0:
                     if center is None or alpha == 0:
+                        self.converged = True
                         break  # no negative column at the LP duals: the LP is solved
                     alpha = 0.0  # mispricing: price at the LP duals next
                 else:

@@ -47,7 +47,8 @@ class RosterParams:
         Largest share of the remaining time given to column generation (default 0.6).
     master_share : float
         Share of the remaining time given afterwards to LNS on the LP-guided problem: cells on which all
-        columns of the master LP solution agree are fixed, the others re-optimised (default 0.7).
+        columns of the master LP solution agree are fixed, the others re-optimised (default 0.7). Only when
+        column generation reached the LP optimum; otherwise the LNS on the whole block gets this time.
     use_cover_lp : bool
         For blocks without column generation (more than ``columns_max_staff`` staff), solve the cover LP
         (:mod:`optimizer.roster.cover_lp`; a bound far tighter than the flow's when empty seats dominate) and

@@ -156,7 +156,8 @@ class LabelPricer:
         self.h_group = np.where((self.h_work > 0) & (hc >= 0), self.succ_group[np.maximum(hc, 0)], -1)
 
     def price(self, cost: np.ndarray, staff: np.ndarray, *, per_staff: int = 3,
-              threshold: np.ndarray | None = None) -> list[tuple[int, np.ndarray, float]]:
+              threshold: np.ndarray | None = None, keep: np.ndarray | None = None
+              ) -> list[tuple[int, np.ndarray, float]]:
         """Cheapest rosters found for each staff member in ``staff``.
 
         Parameters
@@ -169,6 +170,9 @@ class LabelPricer:
             At most this many rosters per staff member (the cheapest distinct ones).
         threshold : float array [E], optional
             Only rosters of cost below ``threshold[e]`` are returned.
+        keep : int array [E, D], optional
+            Rosters (``OFF`` for days off) whose labels are never merged away: if ``keep[e]`` keeps the rules,
+            the search returns a roster of staff ``e`` no dearer than it (local search from a roster).
 
         Returns
         -------
@@ -191,6 +195,8 @@ class LabelPricer:
         total = np.zeros(e.size, np.int64)
         mins = np.zeros(e.size, np.int64)
         acc = np.zeros(e.size, np.float64)
+        on_keep = np.full(e.size, keep is not None)
+        keep_val = np.where(keep >= 0, keep, S) if keep is not None else None
         parents: list[np.ndarray] = []
         values: list[np.ndarray] = []
         for d in range(D):
@@ -254,17 +260,23 @@ class LabelPricer:
             first = np.ones(order.size, bool)
             first[1:] = k_sorted[1:] != k_sorted[:-1]
             start = np.maximum.accumulate(np.where(first, np.arange(order.size), 0))
-            keep = order[(np.arange(order.size) - start) < self.beam]
-            li, v, work = li[keep], v[keep], work[keep]
-            e = ne[keep]
-            grp, wrun, orun, exempt = n_grp[keep], n_wrun[keep], n_orun[keep], n_exempt[keep]
-            wk_count, wk_flag = n_wk_count[keep], n_flag[keep]
+            kept = (np.arange(order.size) - start) < self.beam
+            if keep_val is not None:
+                n_on = on_keep[li] & (v == keep_val[ne, d])
+                kept |= n_on[order]
+            sel = order[kept]
+            if keep_val is not None:
+                on_keep = n_on[sel]
+            li, v, work = li[sel], v[sel], work[sel]
+            e = ne[sel]
+            grp, wrun, orun, exempt = n_grp[sel], n_wrun[sel], n_orun[sel], n_exempt[sel]
+            wk_count, wk_flag = n_wk_count[sel], n_flag[sel]
             counts = counts[li]
             wi = np.flatnonzero(work)
             counts[wi, v[wi]] += 1
-            total = n_total[keep]
-            mins = n_mins[keep]
-            acc = c[keep]
+            total = n_total[sel]
+            mins = n_mins[sel]
+            acc = c[sel]
             parents.append(li)
             values.append(np.where(work, v, OFF))
         final = mins >= self.min_minutes[e]

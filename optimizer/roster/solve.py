@@ -17,13 +17,18 @@ first, each with a share of the remaining time in proportion to its number of va
    as hint (skipped above ``full_model_max_vars`` variables when the greedy roster is feasible). It proves
    small instances optimal and gives a first incumbent.
 4. **Column generation** (:mod:`optimizer.roster.columns`, up to ``columns_max_staff`` staff): the master LP
-   over whole staff rosters gives a Lagrangian bound far stronger than CP-SAT's; then the cells on which all
-   rosters of the LP solution agree are fixed and LNS re-optimises the rest from the rounded LP roster.
+   over whole staff rosters gives a Lagrangian bound far stronger than CP-SAT's. The rounded LP roster (per
+   staff member the column of largest weight) is improved by **staff-wise descent**
+   (:mod:`optimizer.roster.descent`: whole rosters of single staff members re-planned by the labelling search
+   against everyone else's cover). If column generation reached the LP optimum, the cells on which all
+   rosters of the LP solution agree are then fixed and LNS re-optimises the rest from the rounded LP roster;
+   if it ran out of time, the LP is no guide and the time goes to the LNS on the whole block.
 5. **LNS**: repeatedly free a neighbourhood (related staff over all days, all staff over a day window, a
    block of related staff x days, the staff and days around a penalty of the incumbent, or where it differs
    from the flow roster), fix every other cell to the incumbent and let CP-SAT re-optimise it with the
    incumbent as hint. Equal or better rosters are accepted; the neighbourhood size adapts (up after a
-   proven-optimal sub-solve, down after a timeout). It stops early once the gap to the bound is within the
+   proven-optimal sub-solve, down after a timeout). In blocks with column generation, staff-wise descent runs
+   again after each CP-SAT neighbourhood that changed the incumbent. It stops early once the gap to the bound is within the
    ``Stop``'s relative gap.
 
 The reported objective is recomputed by the numpy evaluators on the final schedule. The bound is, per
@@ -45,6 +50,7 @@ from ortools.sat.python import cp_model
 from optimizer.roster.columns import ColumnGeneration
 from optimizer.roster.components import restrict, split_components
 from optimizer.roster.cover_lp import cover_lp_relaxation
+from optimizer.roster.descent import StaffDescent
 from optimizer.roster.evaluate import build_model, evaluate_schedule
 from optimizer.roster.flow import flow_relaxation
 from optimizer.roster.greedy import build_greedy
@@ -63,6 +69,10 @@ COVER_LP_SIZE_PER_SECOND = 250_000.0
 converts its size into deterministic time."""
 GUIDED_FIRST_SOLVE_SHARE = 0.5
 """Share of the LP-guided phase given to one CP-SAT solve from the rounded LP roster before LNS."""
+DESCENT_SWEEPS = 3
+"""Sweeps of staff-wise descent after each change of the LNS incumbent."""
+DESCENT_SHARE = 0.3
+"""Largest share of the time left after column generation given to staff-wise descent from the rounded LP roster."""
 
 
 @dataclass
@@ -248,13 +258,17 @@ class _Neighbourhoods:
 
 def _lns(problem: RosterProblem, best: np.ndarray, best_obj: int, *, clock: _Clock, params: RosterParams,
          seed: int, stats: dict[str, float], guide: np.ndarray | None = None, bound: float = -math.inf,
-         rel_gap: float = 0.0) -> tuple[np.ndarray, int, bool]:
+         rel_gap: float = 0.0, descent: bool = False) -> tuple[np.ndarray, int, bool]:
     """Improve ``best`` until the clock runs out or its gap to ``bound`` is at most ``rel_gap``; returns
     (schedule, objective, proven optimal).
 
     With ``guide`` (a roster of a relaxation), one neighbourhood kind frees staff and days around cells
-    where the incumbent differs from it."""
+    where the incumbent differs from it. With ``descent``, whenever a CP-SAT neighbourhood has changed the
+    incumbent, staff-wise descent (:mod:`optimizer.roster.descent`: whole rosters of single staff members
+    re-planned against the others' cover) runs on it next."""
     rng = np.random.default_rng(seed)
+    staff_descent = StaffDescent(problem, rule_ids=params.rule_ids) if descent else None
+    descended = staff_descent is None
     hood = _Neighbourhoods(problem, rng, guide)
     kinds = hood.KINDS + (("guide", "guide") if guide is not None else ())
     if hood.total == 0:
@@ -266,6 +280,17 @@ def _lns(problem: RosterProblem, best: np.ndarray, best_obj: int, *, clock: _Clo
     while clock.seconds_left() > MIN_SUB_TIME_S:
         if rel_gap > 0 and np.isfinite(bound) and best_obj - bound <= rel_gap * max(1.0, abs(best_obj)):
             break
+        if not descended and staff_descent is not None:
+            descended = True
+            moved, replaced = staff_descent.improve(best, rng=rng, max_sweeps=DESCENT_SWEEPS, clock=clock)
+            ev = evaluate_schedule(problem, moved, rule_ids=rule_ids)
+            obj = int(ev.objective) if ev.is_feasible else best_obj
+            stats["lns_descent_moves"] = stats.get("lns_descent_moves", 0) + replaced
+            log.debug("lns descent replaced=%d obj=%d best=%d", replaced, obj, best_obj)
+            if replaced and obj < best_obj:
+                improved += 1
+                best, best_obj = moved, obj
+            continue
         kind = kinds[int(rng.integers(len(kinds)))]
         free = hood.draw(kind, target, best)
         fixed = np.where(free, problem.fixed, np.where(problem.fixed == FREE, best, problem.fixed))
@@ -282,6 +307,7 @@ def _lns(problem: RosterProblem, best: np.ndarray, best_obj: int, *, clock: _Clo
             if obj < best_obj:
                 improved += 1
             if obj <= best_obj:
+                descended = descended and bool(np.array_equal(run.schedule, best))
                 best, best_obj = run.schedule, obj
         if run.status == cp_model.OPTIMAL:
             if whole:
@@ -371,7 +397,8 @@ def _solve_block(problem: RosterProblem, *, clock: _Clock, params: RosterParams,
     if rel_gap > 0 and np.isfinite(bound) and best_obj - bound <= rel_gap * max(1.0, abs(best_obj)):
         return best, best_obj, bound, cp_model.FEASIBLE, source
     best, obj_int, proven = _lns(problem, best, int(best_obj), clock=clock, params=params, seed=seed, stats=stats,
-                                 guide=lp_roster if lp_roster is not None else guide, bound=bound, rel_gap=rel_gap)
+                                 guide=lp_roster if lp_roster is not None else guide, bound=bound, rel_gap=rel_gap,
+                                 descent=columns_next)
     if proven:
         return best, float(obj_int), float(obj_int), cp_model.OPTIMAL, "lns over the whole block"
     status = cp_model.OPTIMAL if obj_int <= bound else cp_model.FEASIBLE
@@ -441,12 +468,26 @@ def _column_phase(problem: RosterProblem, best: np.ndarray | None, best_obj: flo
     lp_roster = guide[1] if guide is not None else None
     if best is not None and best_obj <= bound:
         return best, best_obj, bound, source, lp_roster
-    seconds = max(clock.seconds_left(), 0.0) * params.master_share
-    if guide is not None and seconds > 0.05:
+    if guide is not None and clock.seconds_left() > 0.05:
         agreed, rounded = guide
         ev = evaluate_schedule(problem, rounded, rule_ids=rule_ids)
         if ev.is_feasible and ev.objective < best_obj:
             best, best_obj = rounded, float(ev.objective)
+        if ev.is_feasible:
+            # staff-wise descent from the rounded roster (the LP's columns rarely fit together as they are)
+            phase = _sub_clock(clock, DESCENT_SHARE)
+            before = phase.dtime_left
+            moved, replaced = StaffDescent(problem, rule_ids=rule_ids).improve(
+                rounded, rng=np.random.default_rng(seed), clock=phase)
+            clock.charge(before - phase.dtime_left)
+            ev = evaluate_schedule(problem, moved, rule_ids=rule_ids)
+            stats["descent_moves"] = replaced
+            stats["descent_objective"] = float(ev.objective) if ev.is_feasible else math.nan
+            if ev.is_feasible and ev.objective < best_obj:
+                best, best_obj = moved, float(ev.objective)
+        if not cg.converged:
+            # the LP is still far from its optimum, so its unanimous cells are no guide: the LNS gets the time
+            return best, best_obj, bound, source, lp_roster
         fixed = np.where(problem.fixed == FREE, agreed, problem.fixed)
         sub = problem.replace(fixed=fixed)
         stats["guided_cells"] = int((fixed == FREE).sum())
@@ -462,7 +503,7 @@ def _column_phase(problem: RosterProblem, best: np.ndarray | None, best_obj: flo
         if ev.is_feasible and run.status != cp_model.OPTIMAL:
             guided_stats: dict[str, float] = {}
             cand, _, _ = _lns(sub, start, ev.objective, clock=phase, params=params, seed=seed,
-                              stats=guided_stats, guide=rounded)
+                              stats=guided_stats, guide=rounded, descent=True)
             stats.update({f"guided_{k}": v for k, v in guided_stats.items()})
         clock.charge(before - phase.dtime_left)
         if cand is not None:

@@ -1,0 +1,171 @@
+"""Staff-wise descent: re-plan whole rosters of single staff members against everyone else's cover.
+
+A roster of one staff member is tightly bound by its own rules (exact shift totals, minimum and maximum runs,
+days off in a row, weekends), so moving one cell alone almost never keeps it feasible and CP-SAT
+neighbourhoods over a few cells of many staff rarely find such moves. Here instead each staff member's whole
+roster is re-planned at once, everyone else fixed:
+
+* with the others' head-count ``c`` on each (day, shift), the cover terms change by a known amount when one
+  more person works there: ``-under_weight`` while ``c < cover_min``, ``-ideal_short_weight`` while
+  ``c < cover_ideal``, ``+over_weight`` from ``cover_ideal`` on (:func:`marginal_cover`); a cell at the
+  hard ``cover_max`` is closed. With the staff member's own soft terms, which are linear per cell
+  (:func:`optimizer.roster.pricing.cell_costs`), the objective change of any roster of theirs is a sum of
+  per-cell costs;
+* the labelling search of :mod:`optimizer.roster.pricing` finds a cheap roster that keeps every staff-level
+  hard rule under those costs, for all staff at once (a best response each);
+* best responses are applied one at a time, most promising first, each re-costed against the head-counts as
+  they are then and kept only if it lowers the objective (with budgets or fairness terms in force, which are
+  not per cell, by a full evaluation of the schedule).
+
+Sweeps repeat until one changes nothing. This is a local search (source: practice of nurse-rostering
+heuristics, where whole-roster moves of one nurse are the standard large move, e.g. Burke, Curtois, Qu and
+Vanden Berghe's ejection chains); the labelling being heuristic, a best response may be missed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from optimizer.roster import constraints as hard
+from optimizer.roster import objectives as soft
+from optimizer.roster.evaluate import evaluate_schedule, select_rules
+from optimizer.roster.pricing import LabelPricer, cell_costs
+from optimizer.roster.problem import FREE, RosterProblem
+
+CLOSED = 1e12
+"""Cost of a cell the staff member may not take (its shift is at the hard maximum head-count)."""
+NOT_PER_CELL = frozenset({hard.GROUP_BUDGET, soft.FAIR_TOTAL_SHIFTS, soft.FAIR_NIGHT_SHIFTS,
+                          soft.FAIR_WEEKEND_SHIFTS})
+"""Coupling rules and terms that are not a sum over cells: with any of them in force, moves are judged by a full
+evaluation."""
+
+
+def marginal_cover(problem: RosterProblem, count: np.ndarray, rule_ids: frozenset[str] | set[str]) -> np.ndarray:
+    """Change of the cover terms (those in ``rule_ids``) when one more person works each cell, at head-counts
+    ``count`` (any shape ending in ``[D, S]``); ``CLOSED`` where the hard maximum is reached."""
+    p = problem
+    out = np.zeros(count.shape, dtype=np.float64)
+    if soft.UNDER_COVER in rule_ids:
+        out -= np.where(count < p.cover_min, p.under_weight, 0)
+    if soft.IDEAL_SHORTFALL in rule_ids:
+        out -= np.where(count < p.cover_ideal, p.ideal_short_weight, 0)
+    if soft.OVER_COVER in rule_ids:
+        out += np.where(count >= p.cover_ideal, p.over_weight, 0)
+    if hard.MAX_COVER in rule_ids:
+        out = np.where(count >= p.cover_max, CLOSED, out)
+    return out
+
+
+class StaffDescent:
+    """Staff-wise descent on rosters of ``problem`` (see the module docstring).
+
+    Parameters
+    ----------
+    problem : RosterProblem
+    rule_ids : tuple of str or None
+        Rules in force (default all).
+    beam : int
+        Labels kept per merged state by the labelling search.
+    """
+
+    def __init__(self, problem: RosterProblem, *, rule_ids: tuple[str, ...] | None = None, beam: int = 2) -> None:
+        self.p = problem
+        rules = select_rules(rule_ids)
+        self.rule_ids = tuple(r.id for r in rules)
+        self.active = frozenset(self.rule_ids)
+        self.exact = bool(self.active & NOT_PER_CELL) and (
+            problem.num_budget_groups > 0 or bool(np.any(problem.fair_group >= 0)))
+        self.pricer = LabelPricer(problem, set(self.active), beam=beam)
+        self.own_cells, self.own_const = cell_costs(problem, set(self.active))
+        self.movable = np.flatnonzero(((problem.fixed == FREE) & ~problem.is_unavailable).any(axis=1))
+        self.work_done = 0
+        """Label extensions of the searches of the last :meth:`improve` (deterministic measure of its work)."""
+
+    def _cell_costs(self, schedule: np.ndarray, count: np.ndarray, staff: np.ndarray) -> np.ndarray:
+        """Cost [E, D, S + 1] of each value of each cell of ``staff`` (others' rows untouched) against the
+        head-counts without that staff member."""
+        p = self.p
+        D, S = p.num_days, p.num_shifts
+        rows = schedule[staff]
+        own = np.zeros((staff.size, D, S), dtype=np.int64)
+        si, di = np.nonzero(rows >= 0)
+        own[si, di, rows[si, di]] = 1
+        cost = self.own_cells.copy()
+        cost[staff, :, :S] += marginal_cover(p, count[None, :, :] - own, self.active)
+        return cost
+
+    def _delta(self, e: int, old: np.ndarray, new: np.ndarray, count: np.ndarray) -> float:
+        """Objective change (per-cell terms) of replacing row ``old`` of staff ``e`` by ``new``."""
+        S = self.p.num_shifts
+        days = np.arange(self.p.num_days)
+        own = float(self.own_cells[e, days, np.where(new >= 0, new, S)].sum()
+                    - self.own_cells[e, days, np.where(old >= 0, old, S)].sum())
+        base = count.copy()
+        od = np.flatnonzero(old >= 0)
+        base[od, old[od]] -= 1
+        nd = np.flatnonzero(new >= 0)
+        marginal = marginal_cover(self.p, base, self.active)
+        return own + float(marginal[nd, new[nd]].sum() - marginal[od, old[od]].sum())
+
+    def improve(self, schedule: np.ndarray, *, rng: np.random.Generator | None = None, max_sweeps: int = 20,
+                clock: Any = None, labels_per_second: float = 4e6) -> tuple[np.ndarray, int]:
+        """Descend from ``schedule`` (feasible); returns (schedule, number of rosters replaced).
+
+        Stops after a sweep that replaces nothing, after ``max_sweeps``, or when ``clock.seconds_left()`` runs
+        out (the search work is charged to ``clock.charge`` at ``labels_per_second`` label extensions per
+        second of deterministic time)."""
+        p = self.p
+        S = p.num_shifts
+        rng = rng or np.random.default_rng(0)
+        sched = np.asarray(schedule, dtype=np.int64).copy()
+        self.work_done = 0
+        replaced = 0
+        if self.movable.size == 0:
+            return sched, 0
+        best_obj = float(evaluate_schedule(p, sched, rule_ids=self.rule_ids).objective) if self.exact else 0.0
+        sweep_seconds = 0.0
+        for _ in range(max_sweeps):
+            # a sweep costs about what the last one did: do not start one that cannot end in time
+            if clock is not None and clock.seconds_left() <= max(0.05, sweep_seconds):
+                break
+            count = np.zeros((p.num_days, S), dtype=np.int64)
+            e_w, d_w = np.nonzero(sched >= 0)
+            np.add.at(count, (d_w, sched[e_w, d_w]), 1)
+            cost = self._cell_costs(sched, count, self.movable)
+            found = self.pricer.price(cost, self.movable, per_staff=1, keep=sched)
+            self.work_done += self.pricer.work_done
+            sweep_seconds = self.pricer.work_done / labels_per_second
+            if clock is not None:
+                clock.charge(self.pricer.work_done / labels_per_second * getattr(clock, "dtime_per_second", 1.0))
+            days = np.arange(p.num_days)
+            gains = []
+            for e, row, path in found:
+                current = float(cost[e, days, np.where(sched[e] >= 0, sched[e], S)].sum())
+                if path < current - 1e-9 and not np.array_equal(row, sched[e]):
+                    gains.append((path - current, rng.random(), e, row))
+            gains.sort(key=lambda g: (g[0], g[1]))
+            changed = 0
+            for _, _, e, row in gains:
+                old = sched[e].copy()
+                delta = self._delta(e, old, row, count)
+                if delta >= -1e-9:
+                    continue
+                if self.exact:
+                    trial = sched.copy()
+                    trial[e] = row
+                    ev = evaluate_schedule(p, trial, rule_ids=self.rule_ids)
+                    if not ev.is_feasible or ev.objective >= best_obj:
+                        continue
+                    best_obj = float(ev.objective)
+                od = np.flatnonzero(old >= 0)
+                count[od, old[od]] -= 1
+                nd = np.flatnonzero(row >= 0)
+                count[nd, row[nd]] += 1
+                sched[e] = row
+                changed += 1
+            replaced += changed
+            if changed == 0:
+                break
+        return sched, replaced
