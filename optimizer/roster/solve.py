@@ -28,8 +28,8 @@ first, each with a share of the remaining time in proportion to its number of va
    from the flow roster), fix every other cell to the incumbent and let CP-SAT re-optimise it with the
    incumbent as hint. Equal or better rosters are accepted; the neighbourhood size adapts (up after a
    proven-optimal sub-solve, down after a timeout). In blocks with column generation, staff-wise descent runs
-   again after each CP-SAT neighbourhood that changed the incumbent. It stops early once the gap to the bound is within the
-   ``Stop``'s relative gap.
+   again after each CP-SAT neighbourhood that changed the incumbent. It stops early once the gap to the bound
+   is within the ``Stop``'s relative gap.
 
 The reported objective is recomputed by the numpy evaluators on the final schedule. The bound is, per
 component, the best of the flow bound, the cover LP bound, CP-SAT's full-model bound and the Lagrangian bound,
