@@ -33,7 +33,7 @@ from optimizer.roster import objectives as soft
 from optimizer.roster.components import restrict
 from optimizer.roster.evaluate import evaluate_schedule, select_rules
 from optimizer.roster.model import RosterModel
-from optimizer.roster.pricing import LabelPricer, cell_costs
+from optimizer.roster.pricing import LabelPricer, cell_costs, roster_costs
 from optimizer.roster.problem import FREE, RosterProblem
 
 COUPLING = frozenset({hard.MAX_COVER, hard.GROUP_BUDGET, soft.UNDER_COVER, soft.IDEAL_SHORTFALL,
@@ -396,12 +396,15 @@ class ColumnGeneration:
         threshold = duals[self.conv_row:self.conv_row + self.E] - self.own_const - 1e-6
         found = self.labels.price(cost, staff, per_staff=LABEL_COLUMNS_PER_STAFF, threshold=threshold)
         added = 0
-        days = np.arange(self.D)
-        for e, row, _ in found:
-            # the search keeps every staff-level hard rule, and the staff-level soft terms are linear per cell
-            # (cell_costs), so the roster's own cost is read off the cells instead of re-evaluated
-            own = float(self.own_const[e] + self.own_cells[e, days, np.where(row >= 0, row, self.S)].sum())
-            if self.add_column(e, row, own):
+        if not found:
+            return 0, self.labels.work_done / LABELS_PER_SECOND * self.dtime_per_second
+        # the search keeps every staff-level hard rule, and the staff-level soft terms are linear per cell
+        # (cell_costs), so each roster's own cost is read off the cells instead of re-evaluated
+        staff_found = np.array([e for e, _, _ in found])
+        own = self.own_const[staff_found] + roster_costs(self.own_cells, staff_found,
+                                                         np.stack([row for _, row, _ in found]))
+        for (e, row, _), cost_e in zip(found, own.tolist(), strict=True):
+            if self.add_column(e, row, cost_e):
                 added += 1
         self.label_columns += added
         return added, self.labels.work_done / LABELS_PER_SECOND * self.dtime_per_second

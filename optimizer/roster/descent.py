@@ -31,7 +31,7 @@ import numpy as np
 from optimizer.roster import constraints as hard
 from optimizer.roster import objectives as soft
 from optimizer.roster.evaluate import evaluate_schedule, select_rules
-from optimizer.roster.pricing import LabelPricer, cell_costs
+from optimizer.roster.pricing import LabelPricer, cell_costs, roster_costs
 from optimizer.roster.problem import FREE, RosterProblem
 
 CLOSED = 1e12
@@ -98,10 +98,8 @@ class StaffDescent:
 
     def _delta(self, e: int, old: np.ndarray, new: np.ndarray, count: np.ndarray) -> float:
         """Objective change (per-cell terms) of replacing row ``old`` of staff ``e`` by ``new``."""
-        S = self.p.num_shifts
-        days = np.arange(self.p.num_days)
-        own = float(self.own_cells[e, days, np.where(new >= 0, new, S)].sum()
-                    - self.own_cells[e, days, np.where(old >= 0, old, S)].sum())
+        before, after = roster_costs(self.own_cells, np.array([e, e]), np.stack([old, new]))
+        own = float(after - before)
         base = count.copy()
         od = np.flatnonzero(old >= 0)
         base[od, old[od]] -= 1
@@ -117,7 +115,6 @@ class StaffDescent:
         out (the search work is charged to ``clock.charge`` at ``labels_per_second`` label extensions per
         second of deterministic time)."""
         p = self.p
-        S = p.num_shifts
         rng = rng or np.random.default_rng(0)
         sched = np.asarray(schedule, dtype=np.int64).copy()
         self.work_done = 0
@@ -130,24 +127,24 @@ class StaffDescent:
             # a sweep costs about what the last one did: do not start one that cannot end in time
             if clock is not None and clock.seconds_left() <= max(0.05, sweep_seconds):
                 break
-            count = np.zeros((p.num_days, S), dtype=np.int64)
-            e_w, d_w = np.nonzero(sched >= 0)
-            np.add.at(count, (d_w, sched[e_w, d_w]), 1)
+            count = hard.staffed(p, sched)
             cost = self._cell_costs(sched, count, self.movable)
             found = self.pricer.price(cost, self.movable, per_staff=1, keep=sched)
             self.work_done += self.pricer.work_done
             sweep_seconds = self.pricer.work_done / labels_per_second
             if clock is not None:
-                clock.charge(self.pricer.work_done / labels_per_second * getattr(clock, "dtime_per_second", 1.0))
-            days = np.arange(p.num_days)
-            gains = []
-            for e, row, path in found:
-                current = float(cost[e, days, np.where(sched[e] >= 0, sched[e], S)].sum())
-                if path < current - 1e-9 and not np.array_equal(row, sched[e]):
-                    gains.append((path - current, rng.random(), e, row))
-            gains.sort(key=lambda g: (g[0], g[1]))
+                clock.charge(sweep_seconds * getattr(clock, "dtime_per_second", 1.0))
+            if not found:
+                break
+            staff = np.array([e for e, _, _ in found])
+            rows = np.stack([row for _, row, _ in found])
+            gain = np.array([path for _, _, path in found]) - roster_costs(cost, staff, sched[staff])
+            better = (gain < -1e-9) & (rows != sched[staff]).any(axis=1)
+            # most promising first, ties in random order
+            order = np.flatnonzero(better)[np.lexsort((rng.random(int(better.sum())), gain[better]))]
             changed = 0
-            for _, _, e, row in gains:
+            for i in order.tolist():
+                e, row = int(staff[i]), rows[i]
                 old = sched[e].copy()
                 delta = self._delta(e, old, row, count)
                 if delta >= -1e-9:

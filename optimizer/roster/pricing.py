@@ -68,6 +68,16 @@ def cell_costs(problem: RosterProblem, rule_ids: frozenset[str] | set[str]) -> t
     return cost, const
 
 
+def roster_costs(cost: np.ndarray, staff: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Float [n]: ``sum_d cost[staff[i], d, value]`` of each roster ``rows[i]`` ([n, D], ``OFF`` or -1 for a day
+    off, costed as value ``S``) under per-cell costs ``cost`` ([E, D, S + 1], e.g. :func:`cell_costs`)."""
+    rows = np.asarray(rows, dtype=np.int64).reshape(len(staff), -1)
+    S = cost.shape[2] - 1
+    days = np.arange(rows.shape[1])[None, :]
+    out: np.ndarray = cost[np.asarray(staff)[:, None], days, np.where(rows >= 0, rows, S)].sum(axis=1)
+    return out
+
+
 class LabelPricer:
     """Labelling pricing for all staff members of ``problem`` (see the module docstring).
 

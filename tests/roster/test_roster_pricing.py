@@ -16,7 +16,7 @@ from optimizer.roster import objectives as soft
 from optimizer.roster.columns import ColumnGeneration
 from optimizer.roster.components import restrict
 from optimizer.roster.evaluate import HARD_RULES
-from optimizer.roster.pricing import LabelPricer, cell_costs
+from optimizer.roster.pricing import LabelPricer, cell_costs, roster_costs
 
 try:  # tests/ may or may not become a package
     from tests.roster.test_roster_solve import random_problem
@@ -88,6 +88,16 @@ def test_cell_costs_equal_the_evaluators(seed: int) -> None:
         ev = evaluate_schedule(p, schedule, rule_ids=tuple(STAFF_TERMS))
         total = const.sum() + sum(path_cost(cost, e, schedule[e]) for e in range(p.num_staff))
         assert total == pytest.approx(ev.objective)
+
+
+def test_roster_costs_sum_each_rosters_cells() -> None:
+    """The vectorised read-off equals a day-by-day sum for every roster, days off costed as value S."""
+    rng = np.random.default_rng(7)
+    cost = rng.normal(size=(3, 5, 3))
+    staff = np.array([2, 0, 2])
+    rows = rng.integers(-1, 2, size=(3, 5))
+    expected = [sum(cost[e, d, v if v >= 0 else 2] for d, v in enumerate(row)) for e, row in zip(staff, rows, strict=True)]
+    assert roster_costs(cost, staff, rows) == pytest.approx(expected)
 
 
 def test_cell_costs_leave_out_terms_not_asked_for() -> None:
