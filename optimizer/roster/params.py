@@ -43,6 +43,10 @@ class RosterParams:
         deterministic and pricing runs on deterministic time.
     columns_max_staff : int
         Column generation only for blocks with at most this many staff (default 400).
+    columns_max_days : int
+        Column generation only for horizons of at most this many days (default 120): beyond, its labelling pricing
+        is too slow to converge (182 days: the LP stalls at several times the optimum), and staff-wise descent
+        gets its time instead.
     columns_share : float
         Largest share of the remaining time given to column generation (default 0.6).
     master_share : float
@@ -73,6 +77,7 @@ class RosterParams:
     dtime_per_second: float = 0.5
     use_columns: bool = True
     columns_max_staff: int = 400
+    columns_max_days: int = 120
     columns_share: float = 0.6
     master_share: float = 0.7
     use_cover_lp: bool = True
@@ -93,6 +98,8 @@ class RosterParams:
             raise ValueError("lns_sub_time_s: must be > 0")
         if not self.dtime_per_second > 0:
             raise ValueError("dtime_per_second: must be > 0")
+        if self.columns_max_days < 1:
+            raise ValueError("columns_max_days: must be >= 1")
         if not (0 < self.columns_share <= 1 and 0 <= self.master_share <= 1):
             raise ValueError("columns_share: must lie in (0, 1] (and master_share in [0, 1])")
         if not 0 < self.cover_lp_share <= 1:

@@ -17,7 +17,16 @@ with numpy over all staff members' labels at once (one numpy step per day):
   state, weekends worked and total shifts (in buckets of ``total_bucket``) are *merged*: only the ``beam``
   cheapest are kept. That makes the search heuristic (a discarded label might have led to a cheaper
   roster because of its other resources), so it never proves that no negative roster exists: the caller
-  falls back to exact CP-SAT pricing when this one finds nothing.
+  falls back to exact CP-SAT pricing when this one finds nothing;
+* "cheapest" is judged by the label's cost plus a lower bound on the cost of the rest of the horizon given the
+  shifts it must still work (:func:`cost_to_go`: every rule dropped but one value per day and the count of
+  shifts), so labels with different totals in one bucket compare fairly. Labels whose cost plus that bound
+  cannot end below the caller's threshold or the kept roster's cost are dropped (exact pruning), and a label
+  that worked fewer weekends at no greater cost, all else equal, dominates (weekends worked only have a maximum).
+
+With ``total_bucket=1`` and ``beam=1`` the search is exact whenever per-type and minute limits cannot bind
+(tested by enumeration); on long horizons with tightly bounded totals (182 days, 115-117 shifts) bucketed
+totals lose most improving rosters, so staff-wise descent uses exact totals.
 
 Costs are linear per cell: the staff-level soft terms (requests, assignment weights, changes from a
 reference; :func:`cell_costs`) plus the dual prices the caller adds. Every roster returned keeps the hard
@@ -78,6 +87,80 @@ def roster_costs(cost: np.ndarray, staff: np.ndarray, rows: np.ndarray) -> np.nd
     return out
 
 
+BOUND_MAX_CELLS = 20_000_000
+"""The cost-to-go table of :func:`cost_to_go` has ``E x D x (D + 1)`` entries; above this many it is not built
+and labels are not pruned by it."""
+
+
+def cost_to_go(ok: np.ndarray, cost: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+    """Lower bounds on the cost of the days after each day, given how many shifts are still worked then.
+
+    Dropping every rule but "one value per day" and the value's eligibility (``ok [E, D, S + 1]``), the cheapest
+    completion after day ``d`` with exactly ``k`` optional shifts worked is ``table[e, d, k]``: the cost of the
+    days where working is impossible (off) or forced (worked), plus the ``k`` smallest extra costs of working
+    over resting on the days that allow both. Returns ``(table [E, D, D + 1], optional days after d [E, D],
+    forced worked days after d [E, D], unconstrained best k [E, D])``, or None when ``E x D x (D + 1)`` exceeds
+    ``BOUND_MAX_CELLS``. ``table`` is convex in ``k`` (sums of sorted extra costs), so its minimum over a range of
+    ``k`` is at the clamp of the unconstrained best into the range.
+    """
+    E, D, S1 = cost.shape
+    if E * D * (D + 1) > BOUND_MAX_CELLS:
+        return None
+    S = S1 - 1
+    inf = np.inf
+    work_c = np.where(ok[:, :, :S], cost[:, :, :S], inf).min(axis=2, initial=inf)  # [E, D]
+    off_ok = ok[:, :, S]
+    off_c = np.where(off_ok, cost[:, :, S], inf)
+    both = off_ok & np.isfinite(work_c)
+    forced = ~off_ok & np.isfinite(work_c)
+    base = np.where(off_ok, off_c, np.where(forced, work_c, 0.0))
+    adv = np.where(both, work_c - np.where(off_ok, off_c, 0.0), inf)
+    # days strictly after d: suffix sums
+    base_after = np.concatenate([np.cumsum(base[:, ::-1], axis=1)[:, ::-1][:, 1:], np.zeros((E, 1))], axis=1)
+    n_opt = np.concatenate([np.cumsum(both[:, ::-1], axis=1)[:, ::-1][:, 1:], np.zeros((E, 1), np.int64)], axis=1)
+    n_forced = np.concatenate([np.cumsum(forced[:, ::-1], axis=1)[:, ::-1][:, 1:], np.zeros((E, 1), np.int64)],
+                              axis=1)
+    after = np.arange(D)[None, :] > np.arange(D)[:, None]  # [d, d']: d' after d
+    a = np.where(after[None, :, :], adv[:, None, :], inf)  # [E, D, D]
+    a.sort(axis=2)
+    kstar = (a < 0).sum(axis=2)
+    table = np.empty((E, D, D + 1))
+    table[:, :, 0] = 0.0
+    np.cumsum(np.where(np.isfinite(a), a, 0.0), axis=2, out=table[:, :, 1:])
+    table += base_after[:, :, None]
+    return table, n_opt.astype(np.int64), n_forced.astype(np.int64), kstar
+
+
+def _dominated(state: np.ndarray, count: np.ndarray, cost: np.ndarray, protect: np.ndarray) -> np.ndarray:
+    """Bool mask of labels dominated by a label of the same ``state`` with a smaller ``count`` (a resource
+    with only an upper limit, e.g. weekends worked) and no greater ``cost``; ``protect``-ed labels never are."""
+    n = state.size
+    if n < 2:
+        return np.zeros(n, bool)
+    order = np.lexsort((cost, count, state))
+    st, ct, co = state[order], count[order], cost[order]
+    seg_start = np.ones(n, bool)
+    seg_start[1:] = st[1:] != st[:-1]
+    seg = np.cumsum(seg_start) - 1
+    block_start = seg_start.copy()
+    block_start[1:] |= ct[1:] != ct[:-1]
+    # running minimum of the cost within each state (via ranks, so that states do not mix)
+    rank = np.empty(n, np.int64)
+    rank[np.argsort(co, kind="stable")] = np.arange(n)
+    shift = seg.astype(np.int64) * (n + 1)
+    run_min = np.minimum.accumulate(rank - shift) + shift
+    by_rank = np.sort(co, kind="stable")
+    # the cheapest label of the same state with a smaller count: the running minimum before this count's block
+    first_of_block = np.maximum.accumulate(np.where(block_start, np.arange(n), 0))
+    first_of_seg = np.maximum.accumulate(np.where(seg_start, np.arange(n), 0))
+    prev = first_of_block - 1
+    has = prev >= first_of_seg
+    best_before = np.where(has, by_rank[run_min[np.maximum(prev, 0)]], np.inf)
+    out = np.zeros(n, bool)
+    out[order] = (best_before <= co) & ~protect[order]
+    return out
+
+
 class LabelPricer:
     """Labelling pricing for all staff members of ``problem`` (see the module docstring).
 
@@ -94,13 +177,14 @@ class LabelPricer:
     """
 
     def __init__(self, problem: RosterProblem, rule_ids: frozenset[str] | set[str], *, beam: int = 2,
-                 total_bucket: int | None = None) -> None:
+                 total_bucket: int | None = None, prune: bool = True) -> None:
         from optimizer.roster import constraints as hard
 
         p = problem
         self.p = p
         self.beam = beam
         self.total_bucket = max(1, round(problem.num_days / 14)) if total_bucket is None else total_bucket
+        self.prune = prune
         self.work_done = 0
         """Label extensions examined by the last :meth:`price` (a deterministic measure of its work)."""
         E, D, S = p.num_staff, p.num_days, p.num_shifts
@@ -156,6 +240,7 @@ class LabelPricer:
         rest = np.cumsum(per_day[:, ::-1], axis=1)[:, ::-1]
         self.after = np.concatenate([rest[:, 1:], np.zeros((E, 1), np.int64)], axis=1)
         self.top_minutes = per_day.max(axis=1, initial=0)
+        self.top_minutes_safe = np.maximum(self.top_minutes, 1)
         hw, ho = p.history_work_run, p.history_off_run
         self.h_work = np.where(hw > 0, hw, 0).astype(np.int64)
         self.h_off = np.where((hw <= 0) & (ho > 0), ho, 0).astype(np.int64)
@@ -207,6 +292,17 @@ class LabelPricer:
         acc = np.zeros(e.size, np.float64)
         on_keep = np.full(e.size, keep is not None)
         keep_val = np.where(keep >= 0, keep, S) if keep is not None else None
+        # labels that cannot end below the caller's threshold or the kept roster's cost are dropped
+        ceiling = np.full(self.E, np.inf)
+        if threshold is not None:
+            ceiling = np.minimum(ceiling, np.asarray(threshold, dtype=np.float64))
+        if keep_val is not None:
+            kept_cost = cost[staff[:, None], np.arange(D)[None, :], keep_val[staff]].sum(axis=1)
+            ceiling[staff] = np.minimum(ceiling[staff], kept_cost + 1e-6)
+        togo = cost_to_go(self.ok, cost) if self.prune and np.isfinite(ceiling[staff]).any() else None
+        if togo is not None:
+            table, n_opt, n_forced, kstar = togo
+            short_mins = max(int(self.minutes[:S].min(initial=1)), 1)
         parents: list[np.ndarray] = []
         values: list[np.ndarray] = []
         for d in range(D):
@@ -246,6 +342,24 @@ class LabelPricer:
             if li.size == 0:
                 return []
             c = acc[li] + cost[ne, d, v]
+            if togo is not None:
+                # shifts still to work after today: enough for the minimum minutes, within the maxima
+                lo = np.maximum(-(-(self.min_minutes[ne] - n_mins) // self.top_minutes_safe[ne]), 0) - n_forced[ne, d]
+                hi = np.minimum(self.max_total[ne] - n_total, (self.max_minutes[ne] - n_mins) // short_mins)
+                hi = hi - n_forced[ne, d]
+                lo = np.clip(lo, 0, n_opt[ne, d])
+                hi = np.clip(hi, lo, n_opt[ne, d])
+                k = np.clip(kstar[ne, d], lo, hi)
+                hope = c + table[ne, d, k]
+                alive = hope < ceiling[ne]
+                if keep_val is not None:
+                    alive |= on_keep[li] & (v == keep_val[ne, d])
+                li, v, ne, work, n_total, n_mins, c, hope = (li[alive], v[alive], ne[alive], work[alive],
+                                                             n_total[alive], n_mins[alive], c[alive], hope[alive])
+            else:
+                hope = c
+            if li.size == 0:
+                return []
             n_grp = np.where(work, self.succ_group[self.p.shift_class[np.minimum(v, S - 1)]], -1)
             n_wrun = np.where(work, np.where(worked_y[li], wrun[li] + 1, 1), 0)
             n_orun = np.where(work, 0, np.where(off_y[li], orun[li] + 1, 1))
@@ -264,8 +378,10 @@ class LabelPricer:
                    + n_exempt) * 2 + n_flag
             if self.total_bucket:
                 key = key * (D + 2) + n_total // self.total_bucket
-            key = key * (D + 2) + np.minimum(n_wk_count, self.max_weekends[ne])
-            order = np.lexsort((c, key))
+            state = key
+            wk_capped = np.minimum(n_wk_count, self.max_weekends[ne])
+            key = key * (D + 2) + wk_capped
+            order = np.lexsort((hope, key))
             k_sorted = key[order]
             first = np.ones(order.size, bool)
             first[1:] = k_sorted[1:] != k_sorted[:-1]
@@ -275,6 +391,9 @@ class LabelPricer:
                 n_on = on_keep[li] & (v == keep_val[ne, d])
                 kept |= n_on[order]
             sel = order[kept]
+            # a label that worked fewer weekends at no greater cost, all else equal, dominates
+            protect = n_on[sel] if keep_val is not None else np.zeros(sel.size, bool)
+            sel = sel[~_dominated(state[sel], wk_capped[sel], c[sel], protect)]
             if keep_val is not None:
                 on_keep = n_on[sel]
             li, v, work = li[sel], v[sel], work[sel]

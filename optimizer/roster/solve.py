@@ -16,7 +16,10 @@ first, each with a share of the remaining time in proportion to its number of va
 3. **Full model**: CP-SAT on the whole component for ``full_model_share`` of the time with the greedy roster
    as hint (skipped above ``full_model_max_vars`` variables when the greedy roster is feasible). It proves
    small instances optimal and gives a first incumbent.
-4. **Column generation** (:mod:`optimizer.roster.columns`, up to ``columns_max_staff`` staff): the master LP
+4. **Column generation** (:mod:`optimizer.roster.columns`, up to ``columns_max_staff`` staff and
+   ``columns_max_days`` days; without a roster yet, one is first built by best responses in turn,
+   :meth:`optimizer.roster.descent.StaffDescent.construct`; on longer horizons staff-wise descent gets
+   ``DESCENT_ONLY_SHARE`` of the time instead and LNS with descent the rest): the master LP
    over whole staff rosters gives a Lagrangian bound far stronger than CP-SAT's. The rounded LP roster (per
    staff member the column of largest weight) is improved by **staff-wise descent**
    (:mod:`optimizer.roster.descent`: whole rosters of single staff members re-planned by the labelling search
@@ -71,6 +74,12 @@ GUIDED_FIRST_SOLVE_SHARE = 0.5
 """Share of the LP-guided phase given to one CP-SAT solve from the rounded LP roster before LNS."""
 DESCENT_SWEEPS = 3
 """Sweeps of staff-wise descent after each change of the LNS incumbent."""
+CONSTRUCT_SHARE = 0.25
+"""Largest share of the time left given to building a first roster by best responses when there is none before
+column generation."""
+DESCENT_ONLY_SHARE = 0.6
+"""Share of the time left given to staff-wise descent in blocks whose horizon is too long for column generation
+(``RosterParams.columns_max_days``); the LNS with descent gets the rest."""
 DESCENT_SHARE = 0.3
 """Largest share of the time left after column generation given to staff-wise descent from the rounded LP roster."""
 
@@ -449,6 +458,32 @@ def _column_phase(problem: RosterProblem, best: np.ndarray | None, best_obj: flo
     roster (a guide for the final LNS) when the master LP was solved."""
     rule_ids = params.rule_ids
     t0 = time.perf_counter()
+    cg = ColumnGeneration(problem, rule_ids=rule_ids, num_workers=params.num_workers, seed=seed,
+                          deterministic=params.deterministic, dtime_per_second=params.dtime_per_second)
+    if best is None:
+        # no roster yet: best responses in turn build one (a first incumbent and master columns)
+        phase = _sub_clock(clock, CONSTRUCT_SHARE)
+        before = phase.dtime_left
+        built = StaffDescent(problem, rule_ids=rule_ids).construct(rng=np.random.default_rng(seed), clock=phase)
+        clock.charge(before - phase.dtime_left)
+        ev = evaluate_schedule(problem, built, rule_ids=rule_ids)
+        stats["constructed_objective"] = float(ev.objective) if ev.is_feasible else math.nan
+        if ev.is_feasible:
+            best, best_obj = built, float(ev.objective)
+    if problem.num_days > params.columns_max_days:
+        # long horizon: the labelling pricing of column generation is too slow to converge; descent instead
+        if best is not None:
+            phase = _sub_clock(clock, DESCENT_ONLY_SHARE)
+            before = phase.dtime_left
+            moved, replaced = StaffDescent(problem, rule_ids=rule_ids).improve(
+                best, rng=np.random.default_rng(seed), clock=phase, max_sweeps=1000)
+            clock.charge(before - phase.dtime_left)
+            ev = evaluate_schedule(problem, moved, rule_ids=rule_ids)
+            stats["descent_moves"] = replaced
+            if ev.is_feasible and ev.objective < best_obj:
+                best, best_obj = moved, float(ev.objective)
+            stats["descent_objective"] = best_obj
+        return best, best_obj, bound, source, None
     cg = ColumnGeneration(problem, rule_ids=rule_ids, num_workers=params.num_workers, seed=seed,
                           deterministic=params.deterministic, dtime_per_second=params.dtime_per_second)
     if best is not None:

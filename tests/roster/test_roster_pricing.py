@@ -16,7 +16,7 @@ from optimizer.roster import objectives as soft
 from optimizer.roster.columns import ColumnGeneration
 from optimizer.roster.components import restrict
 from optimizer.roster.evaluate import HARD_RULES
-from optimizer.roster.pricing import LabelPricer, cell_costs, roster_costs
+from optimizer.roster.pricing import LabelPricer, _dominated, cell_costs, cost_to_go, roster_costs
 
 try:  # tests/ may or may not become a package
     from tests.roster.test_roster_solve import random_problem
@@ -220,3 +220,75 @@ def test_cell_prices_equal_the_master_entries(seed: int) -> None:
         via_cells = cg.own_const[e] + path_cost(cg.own_cells - prices, e, row)
         assert via_cells == pytest.approx(direct)
         assert np.allclose(cg.cell_prices(duals, np.array([e]))[0], prices[e])
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_cost_to_go_is_the_cheapest_completion(seed: int) -> None:
+    """table[e, d, k] is the cheapest cost of the days after d with exactly k optional shifts worked (days
+    where only work is allowed are worked, and do not count), by enumerating every completion."""
+    rng = np.random.default_rng(seed)
+    E, D, S = 2, 5, 2
+    ok = rng.random((E, D, S + 1)) < 0.7
+    ok[:, :, S] |= ~ok[:, :, :S].any(axis=2)  # every day has some value
+    cost = rng.normal(0, 5, size=(E, D, S + 1))
+    out = cost_to_go(ok, cost)
+    assert out is not None
+    table, n_opt, n_forced, kstar = out
+    for e in range(E):
+        for d in range(D):
+            after = list(range(d + 1, D))
+            both = [t for t in after if ok[e, t, S] and ok[e, t, :S].any()]
+            forced = [t for t in after if not ok[e, t, S]]
+            assert n_opt[e, d] == len(both) and n_forced[e, d] == len(forced)
+            best: dict[int, float] = {}
+            choices = [[v for v in range(S + 1) if ok[e, t, v]] for t in after]
+            for values in itertools.product(*choices):
+                k = sum(1 for t, v in zip(after, values, strict=True) if t in both and v < S)
+                c = sum(cost[e, t, v] for t, v in zip(after, values, strict=True))
+                best[k] = min(best.get(k, np.inf), c)
+            for k, c in best.items():
+                assert table[e, d, k] == pytest.approx(c)
+            assert table[e, d, kstar[e, d]] == pytest.approx(min(best.values()))
+
+
+def test_dominated_labels_by_brute_force() -> None:
+    """A label is dominated exactly when a label of the same state has a smaller count and no greater cost."""
+    rng = np.random.default_rng(3)
+    for _ in range(20):
+        n = int(rng.integers(1, 40))
+        state = rng.integers(0, 4, size=n)
+        count = rng.integers(0, 4, size=n)
+        cost = rng.integers(0, 6, size=n).astype(float)
+        protect = rng.random(n) < 0.2
+        got = _dominated(state, count, cost, protect)
+        for i in range(n):
+            expected = not protect[i] and any(state[j] == state[i] and count[j] < count[i] and cost[j] <= cost[i]
+                                              for j in range(n))
+            assert got[i] == expected
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_pruning_keeps_the_search_exact(seed: int) -> None:
+    """Labels are dropped when the cost-to-go bound shows they cannot end below the threshold or the kept
+    roster's cost; where the merged states are exact, the cheapest roster is still found (enumeration)."""
+    p = staff_rule_problem(seed)
+    rng = np.random.default_rng(70 + seed)
+    cost = rng.normal(0, 10, size=(p.num_staff, p.num_days, p.num_shifts + 1))
+    for e in range(p.num_staff):
+        rows = feasible_rows(p, e)
+        if not rows:
+            continue
+        costs = [path_cost(cost, e, r) for r in rows]
+        best = min(costs)
+        threshold = np.full(p.num_staff, best + 1e-3)
+        keep = np.full((p.num_staff, p.num_days), -1)
+        keep[e] = rows[int(np.argmax(costs))]  # the dearest feasible roster
+        for kw in ({"threshold": threshold}, {"keep": keep}):
+            pricer = LabelPricer(p, HARD, beam=1, total_bucket=1)
+            found = [(row, c) for f, row, c in pricer.price(cost, np.array([e]), per_staff=1, **kw) if f == e]
+            assert len(found) == 1
+            assert found[0][1] == pytest.approx(best)
+            unpruned = LabelPricer(p, HARD, beam=1, total_bucket=1, prune=False)
+            again = [c for f, _, c in unpruned.price(cost, np.array([e]), per_staff=1, **kw) if f == e]
+            assert again == [pytest.approx(best)]
+            assert pricer.work_done <= unpruned.work_done
