@@ -21,9 +21,11 @@ Staff are searched in random batches of ``BATCH`` (each batch against the head-c
 one's moves, fresher than one search for everyone at the same work), with exact shift totals in the search's
 merged state (bucketed totals miss most improving rosters on long horizons with tight totals: on Curtois &
 Qu instance 20, 4 of 50 staff improved against 46 with exact totals). Rounds of batches repeat until one
-changes nothing. :meth:`StaffDescent.construct` builds a first roster the same way from everyone off. This is a local search (source: practice of nurse-rostering
-heuristics, where whole-roster moves of one nurse are the standard large move, e.g. Burke, Curtois, Qu and
-Vanden Berghe's ejection chains); the labelling being heuristic, a best response may be missed.
+changes nothing. :meth:`StaffDescent.construct` builds a first roster the same way from everyone off.
+
+This is a local search (source: practice of nurse-rostering heuristics, where whole-roster moves of one nurse
+are the standard large move, e.g. Burke, Curtois, Qu and Vanden Berghe's ejection chains); the labelling being
+heuristic, a best response may be missed.
 """
 
 from __future__ import annotations
@@ -45,6 +47,9 @@ NOT_PER_CELL = frozenset({hard.GROUP_BUDGET, soft.FAIR_TOTAL_SHIFTS, soft.FAIR_N
 """Coupling rules and terms that are not a sum over cells: with any of them in force, moves are judged by a full
 evaluation."""
 BATCH = 10
+LABELS_PER_SECOND = 3e6
+"""Label extensions the exact-total labelling search examines per second (measured on Curtois & Qu instance 20:
+47 M in 15.3 s); converts its work into time."""
 """Staff members priced together: best responses are computed against the head-counts after the previous batch's
 moves (fresher than one search for everyone, at the same work)."""
 
@@ -74,7 +79,11 @@ class StaffDescent:
     rule_ids : tuple of str or None
         Rules in force (default all).
     beam : int
-        Labels kept per merged state by the labelling search.
+        Labels kept per merged state by the labelling search (default 1).
+    total_bucket : int or None
+        Totals bucket of the labelling search's merged state (default 1: exact totals).
+    batch : int or None
+        Staff members searched together (default ``BATCH``; None: everyone at once).
     """
 
     def __init__(self, problem: RosterProblem, *, rule_ids: tuple[str, ...] | None = None, beam: int = 1,
@@ -91,6 +100,9 @@ class StaffDescent:
         self.movable = np.flatnonzero(((problem.fixed == FREE) & ~problem.is_unavailable).any(axis=1))
         self.work_done = 0
         """Label extensions of the searches of the last :meth:`improve` (deterministic measure of its work)."""
+        self.batch_work = 0
+        """Label extensions of the last batch searched, kept across calls: the next batch is not started unless
+        about this much work still fits in the clock's time."""
 
     def _cell_costs(self, schedule: np.ndarray, count: np.ndarray, staff: np.ndarray) -> np.ndarray:
         """Cost [E, D, S + 1] of each value of each cell of ``staff`` (others' rows untouched) against the
@@ -116,24 +128,28 @@ class StaffDescent:
         marginal = marginal_cover(self.p, base, self.active)
         return own + float(marginal[nd, new[nd]].sum() - marginal[od, old[od]].sum())
 
+    def _batch_size(self) -> int:
+        return int(self.movable.size) if self.batch is None else max(1, min(self.batch, int(self.movable.size)))
+
     def construct(self, *, rng: np.random.Generator | None = None, clock: Any = None,
-                  labels_per_second: float = 4e6) -> np.ndarray:
+                  labels_per_second: float = LABELS_PER_SECOND) -> np.ndarray:
         """A roster built by best responses in turn: from everyone off (fixed cells kept), each batch of staff
         members takes the cheapest roster the labelling search finds against the cover of those planned so far.
         Staff for whom it finds none keep their row (days off); the caller checks feasibility."""
         p = self.p
         rng = rng or np.random.default_rng(0)
         sched = np.where(p.fixed == FREE, -1, p.fixed).astype(np.int64)
-        size = self.movable.size if self.batch is None else max(1, min(self.batch, self.movable.size))
+        size = self._batch_size()
         order = rng.permutation(self.movable)
         for k in range(0, order.size, size):
-            if clock is not None and clock.seconds_left() <= 0.05:
+            if clock is not None and clock.seconds_left() <= max(0.05, self.batch_work / labels_per_second):
                 break
             group = np.sort(order[k:k + size])
             count = hard.staffed(p, sched)
             cost = self._cell_costs(sched, count, group)
             found = self.pricer.price(cost, group, per_staff=1)
             self.work_done += self.pricer.work_done
+            self.batch_work = self.pricer.work_done
             if clock is not None:
                 clock.charge(self.pricer.work_done / labels_per_second * getattr(clock, "dtime_per_second", 1.0))
             for e, row, _ in found:
@@ -141,7 +157,7 @@ class StaffDescent:
         return sched
 
     def improve(self, schedule: np.ndarray, *, rng: np.random.Generator | None = None, max_sweeps: int = 20,
-                clock: Any = None, labels_per_second: float = 4e6) -> tuple[np.ndarray, int]:
+                clock: Any = None, labels_per_second: float = LABELS_PER_SECOND) -> tuple[np.ndarray, int]:
         """Descend from ``schedule`` (feasible); returns (schedule, number of rosters replaced).
 
         Stops after a sweep that replaces nothing, after ``max_sweeps``, or when ``clock.seconds_left()`` runs
@@ -155,28 +171,25 @@ class StaffDescent:
         if self.movable.size == 0:
             return sched, 0
         best_obj = float(evaluate_schedule(p, sched, rule_ids=self.rule_ids).objective) if self.exact else 0.0
-        sweep_seconds = 0.0
-        size = self.movable.size if self.batch is None else max(1, min(self.batch, self.movable.size))
-        rounds = max_sweeps * -(-self.movable.size // size)
+        size = self._batch_size()
+        per_round = -(-self.movable.size // size)
         quiet = 0  # batches in a row that changed nothing
-        for r in range(rounds):
+        perm = self.movable
+        for r in range(max_sweeps * per_round):
             # a batch costs about what the last one did: do not start one that cannot end in time
-            if clock is not None and clock.seconds_left() <= max(0.05, sweep_seconds):
+            if clock is not None and clock.seconds_left() <= max(0.05, self.batch_work / labels_per_second):
                 break
-            if size == self.movable.size:
-                group = self.movable
-            else:
-                if r % -(-self.movable.size // size) == 0:
-                    perm = rng.permutation(self.movable)
-                k = r % -(-self.movable.size // size)
-                group = np.sort(perm[k * size:(k + 1) * size])
+            k = r % per_round
+            if k == 0 and per_round > 1:
+                perm = rng.permutation(self.movable)
+            group = np.sort(perm[k * size:(k + 1) * size])
             count = hard.staffed(p, sched)
             cost = self._cell_costs(sched, count, group)
             found = self.pricer.price(cost, group, per_staff=1, keep=sched)
             self.work_done += self.pricer.work_done
-            sweep_seconds = self.pricer.work_done / labels_per_second
+            self.batch_work = self.pricer.work_done
             if clock is not None:
-                clock.charge(sweep_seconds * getattr(clock, "dtime_per_second", 1.0))
+                clock.charge(self.batch_work / labels_per_second * getattr(clock, "dtime_per_second", 1.0))
             if not found:
                 quiet += 1
                 if quiet * size >= self.movable.size:

@@ -451,6 +451,24 @@ def _sub_clock(clock: _Clock, share: float) -> _Clock:
                   dtime_per_second=clock.dtime_per_second)
 
 
+def _descend(problem: RosterProblem, start: np.ndarray, best: np.ndarray, best_obj: float, *, clock: _Clock,
+             share: float, seed: int, rule_ids: tuple[str, ...] | None, stats: dict[str, float],
+             max_sweeps: int = 20) -> tuple[np.ndarray, float]:
+    """Staff-wise descent from the feasible roster ``start`` for ``share`` of the time left; returns the better
+    of its result and the incumbent ``best`` (objective ``best_obj``)."""
+    phase = _sub_clock(clock, share)
+    before = phase.dtime_left
+    moved, replaced = StaffDescent(problem, rule_ids=rule_ids).improve(
+        start, rng=np.random.default_rng(seed), clock=phase, max_sweeps=max_sweeps)
+    clock.charge(before - phase.dtime_left)
+    ev = evaluate_schedule(problem, moved, rule_ids=rule_ids)
+    stats["descent_moves"] = replaced
+    stats["descent_objective"] = float(ev.objective) if ev.is_feasible else math.nan
+    if ev.is_feasible and ev.objective < best_obj:
+        return moved, float(ev.objective)
+    return best, best_obj
+
+
 def _column_phase(problem: RosterProblem, best: np.ndarray | None, best_obj: float, bound: float, source: str, *,
                   clock: _Clock, params: RosterParams, seed: int, stats: dict[str, float]
                   ) -> tuple[np.ndarray | None, float, float, str, np.ndarray | None]:
@@ -458,8 +476,6 @@ def _column_phase(problem: RosterProblem, best: np.ndarray | None, best_obj: flo
     roster (a guide for the final LNS) when the master LP was solved."""
     rule_ids = params.rule_ids
     t0 = time.perf_counter()
-    cg = ColumnGeneration(problem, rule_ids=rule_ids, num_workers=params.num_workers, seed=seed,
-                          deterministic=params.deterministic, dtime_per_second=params.dtime_per_second)
     if best is None:
         # no roster yet: best responses in turn build one (a first incumbent and master columns)
         phase = _sub_clock(clock, CONSTRUCT_SHARE)
@@ -473,16 +489,8 @@ def _column_phase(problem: RosterProblem, best: np.ndarray | None, best_obj: flo
     if problem.num_days > params.columns_max_days:
         # long horizon: the labelling pricing of column generation is too slow to converge; descent instead
         if best is not None:
-            phase = _sub_clock(clock, DESCENT_ONLY_SHARE)
-            before = phase.dtime_left
-            moved, replaced = StaffDescent(problem, rule_ids=rule_ids).improve(
-                best, rng=np.random.default_rng(seed), clock=phase, max_sweeps=1000)
-            clock.charge(before - phase.dtime_left)
-            ev = evaluate_schedule(problem, moved, rule_ids=rule_ids)
-            stats["descent_moves"] = replaced
-            if ev.is_feasible and ev.objective < best_obj:
-                best, best_obj = moved, float(ev.objective)
-            stats["descent_objective"] = best_obj
+            best, best_obj = _descend(problem, best, best, best_obj, clock=clock, share=DESCENT_ONLY_SHARE,
+                                      seed=seed, rule_ids=rule_ids, stats=stats, max_sweeps=1000)
         return best, best_obj, bound, source, None
     cg = ColumnGeneration(problem, rule_ids=rule_ids, num_workers=params.num_workers, seed=seed,
                           deterministic=params.deterministic, dtime_per_second=params.dtime_per_second)
@@ -510,16 +518,9 @@ def _column_phase(problem: RosterProblem, best: np.ndarray | None, best_obj: flo
             best, best_obj = rounded, float(ev.objective)
         if ev.is_feasible:
             # staff-wise descent from the rounded roster (the LP's columns rarely fit together as they are)
-            phase = _sub_clock(clock, DESCENT_SHARE)
-            before = phase.dtime_left
-            moved, replaced = StaffDescent(problem, rule_ids=rule_ids).improve(
-                rounded, rng=np.random.default_rng(seed), clock=phase)
-            clock.charge(before - phase.dtime_left)
-            ev = evaluate_schedule(problem, moved, rule_ids=rule_ids)
-            stats["descent_moves"] = replaced
-            stats["descent_objective"] = float(ev.objective) if ev.is_feasible else math.nan
-            if ev.is_feasible and ev.objective < best_obj:
-                best, best_obj = moved, float(ev.objective)
+            assert best is not None  # the rounded roster is feasible, so there is an incumbent
+            best, best_obj = _descend(problem, rounded, best, best_obj, clock=clock, share=DESCENT_SHARE, seed=seed,
+                                      rule_ids=rule_ids, stats=stats)
         if not cg.converged:
             # the LP is still far from its optimum, so its unanimous cells are no guide: the LNS gets the time
             return best, best_obj, bound, source, lp_roster
