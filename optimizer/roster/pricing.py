@@ -174,6 +174,9 @@ class LabelPricer:
     total_bucket : int, optional
         Total shifts enter the merged state in buckets of this many (default ``round(D / 14)``, at least 1;
         1 keeps totals exact, which matters when total minutes are tightly bounded, at several times the work).
+    prune : bool
+        Rank labels by cost plus the cost-to-go bound, drop those that cannot end below the threshold or the
+        kept roster's cost, and drop labels dominated in weekends worked (default True).
     """
 
     def __init__(self, problem: RosterProblem, rule_ids: frozenset[str] | set[str], *, beam: int = 2,
@@ -391,9 +394,10 @@ class LabelPricer:
                 n_on = on_keep[li] & (v == keep_val[ne, d])
                 kept |= n_on[order]
             sel = order[kept]
-            # a label that worked fewer weekends at no greater cost, all else equal, dominates
-            protect = n_on[sel] if keep_val is not None else np.zeros(sel.size, bool)
-            sel = sel[~_dominated(state[sel], wk_capped[sel], c[sel], protect)]
+            if self.prune:
+                # a label that worked fewer weekends at no greater cost, all else equal, dominates
+                protect = n_on[sel] if keep_val is not None else np.zeros(sel.size, bool)
+                sel = sel[~_dominated(state[sel], wk_capped[sel], c[sel], protect)]
             if keep_val is not None:
                 on_keep = n_on[sel]
             li, v, work = li[sel], v[sel], work[sel]
