@@ -131,28 +131,50 @@ class StaffDescent:
     def _batch_size(self) -> int:
         return int(self.movable.size) if self.batch is None else max(1, min(self.batch, int(self.movable.size)))
 
+    def _respond(self, sched: np.ndarray, group: np.ndarray, *, keep: np.ndarray | None, clock: Any,
+                 labels_per_second: float) -> tuple[list[tuple[int, np.ndarray, float]], np.ndarray, np.ndarray]:
+        """Best responses of the staff in ``group`` against the head-counts of ``sched``; returns (found, cell
+        costs, head-counts). The work is counted and charged to ``clock``."""
+        count = hard.staffed(self.p, sched)
+        cost = self._cell_costs(sched, count, group)
+        found = self.pricer.price(cost, group, per_staff=1, keep=keep)
+        self.work_done += self.pricer.work_done
+        self.batch_work = self.pricer.work_done
+        if clock is not None:
+            clock.charge(self.batch_work / labels_per_second * getattr(clock, "dtime_per_second", 1.0))
+        return found, cost, count
+
+    def _out_of_time(self, clock: Any, labels_per_second: float) -> bool:
+        """A batch costs about what the last one did: do not start one that cannot end in time."""
+        return clock is not None and clock.seconds_left() <= max(0.05, self.batch_work / labels_per_second)
+
     def construct(self, *, rng: np.random.Generator | None = None, clock: Any = None,
                   labels_per_second: float = LABELS_PER_SECOND) -> np.ndarray:
         """A roster built by best responses in turn: from everyone off (fixed cells kept), each batch of staff
         members takes the cheapest roster the labelling search finds against the cover of those planned so far.
-        Staff for whom it finds none keep their row (days off); the caller checks feasibility."""
+        Responses are applied one at a time; one that would take a seat filled meanwhile by its own batch (hard
+        maximum head-count) is dropped and its staff member searched again alone at the end, against the counts
+        then (it takes a full seat only if its own rules leave no other way). Staff for whom the search finds
+        nothing keep their row (days off); the caller checks feasibility (budgets are not considered)."""
         p = self.p
         rng = rng or np.random.default_rng(0)
         sched = np.where(p.fixed == FREE, -1, p.fixed).astype(np.int64)
         size = self._batch_size()
-        order = rng.permutation(self.movable)
-        for k in range(0, order.size, size):
-            if clock is not None and clock.seconds_left() <= max(0.05, self.batch_work / labels_per_second):
-                break
-            group = np.sort(order[k:k + size])
-            count = hard.staffed(p, sched)
-            cost = self._cell_costs(sched, count, group)
-            found = self.pricer.price(cost, group, per_staff=1)
-            self.work_done += self.pricer.work_done
-            self.batch_work = self.pricer.work_done
-            if clock is not None:
-                clock.charge(self.pricer.work_done / labels_per_second * getattr(clock, "dtime_per_second", 1.0))
+        queue = rng.permutation(self.movable).tolist()
+        retry: list[int] = []
+        capped = hard.MAX_COVER in self.active
+        while (queue or retry) and not self._out_of_time(clock, labels_per_second):
+            alone = not queue  # a retried staff member is searched alone: nothing else moves the counts
+            group = np.sort(np.array(queue[:size] if queue else retry[:1], dtype=np.int64))
+            queue, retry = (queue[size:], retry) if queue else (queue, retry[1:])
+            found, _, count = self._respond(sched, group, keep=None, clock=clock,
+                                            labels_per_second=labels_per_second)
             for e, row, _ in found:
+                days = np.flatnonzero((row >= 0) & (p.fixed[e] == FREE))
+                if not alone and capped and np.any(count[days, row[days]] >= p.cover_max[days, row[days]]):
+                    retry.append(e)
+                    continue
+                count[days, row[days]] += 1
                 sched[e] = row
         return sched
 
@@ -160,8 +182,8 @@ class StaffDescent:
                 clock: Any = None, labels_per_second: float = LABELS_PER_SECOND) -> tuple[np.ndarray, int]:
         """Descend from ``schedule`` (feasible); returns (schedule, number of rosters replaced).
 
-        Stops after a sweep that replaces nothing, after ``max_sweeps``, or when ``clock.seconds_left()`` runs
-        out (the search work is charged to ``clock.charge`` at ``labels_per_second`` label extensions per
+        Stops after a round of batches that replaces nothing, after ``max_sweeps`` rounds, or when
+        ``clock.seconds_left()`` runs out (the search work is charged to ``clock.charge`` at ``labels_per_second`` label extensions per
         second of deterministic time)."""
         p = self.p
         rng = rng or np.random.default_rng(0)
@@ -176,20 +198,14 @@ class StaffDescent:
         quiet = 0  # batches in a row that changed nothing
         perm = self.movable
         for r in range(max_sweeps * per_round):
-            # a batch costs about what the last one did: do not start one that cannot end in time
-            if clock is not None and clock.seconds_left() <= max(0.05, self.batch_work / labels_per_second):
+            if self._out_of_time(clock, labels_per_second):
                 break
             k = r % per_round
             if k == 0 and per_round > 1:
                 perm = rng.permutation(self.movable)
             group = np.sort(perm[k * size:(k + 1) * size])
-            count = hard.staffed(p, sched)
-            cost = self._cell_costs(sched, count, group)
-            found = self.pricer.price(cost, group, per_staff=1, keep=sched)
-            self.work_done += self.pricer.work_done
-            self.batch_work = self.pricer.work_done
-            if clock is not None:
-                clock.charge(self.batch_work / labels_per_second * getattr(clock, "dtime_per_second", 1.0))
+            found, cost, count = self._respond(sched, group, keep=sched, clock=clock,
+                                               labels_per_second=labels_per_second)
             if not found:
                 quiet += 1
                 if quiet * size >= self.movable.size:

@@ -152,8 +152,8 @@ def test_descent_leaves_fixed_cells_alone() -> None:
 
 @pytest.mark.parametrize("seed", range(4))
 def test_construct_gives_every_staff_member_a_roster_that_keeps_their_rules(seed: int) -> None:
-    """Best responses in turn from an empty roster: each staff member's row keeps every staff-level rule
-    (checker, on that staff member alone); where the roster is feasible, descent from it never worsens it."""
+    """Best responses in turn from an empty roster: each staff member's row keeps every staff-level rule and
+    no seat is filled beyond its hard maximum (checker)."""
     p = random_problem(700 + seed, E=5, D=10, S=3)
     built = StaffDescent(p).construct(rng=np.random.default_rng(seed))
     fixed = p.fixed >= -1
@@ -162,11 +162,20 @@ def test_construct_gives_every_staff_member_a_roster_that_keeps_their_rules(seed
     for e in range(p.num_staff):
         sub = restrict(loose, np.array([e]), np.arange(p.num_shifts))
         assert check(sub, built[e][None, :]).feasible
+    assert not [v for v in check(p, built).violations if "seats" in v]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_construct_then_descent_without_coupling_rules(seed: int) -> None:
+    """Where only staff-level rules bind, the constructed roster is feasible (checker) and descent from it
+    keeps it feasible and never worsens it."""
+    p = staff_rule_problem(seed, D=6)
+    built = StaffDescent(p).construct(rng=np.random.default_rng(seed))
     report = check(p, built)
-    if report.feasible:
-        moved, _ = StaffDescent(p).improve(built, rng=np.random.default_rng(seed))
-        after = check(p, moved)
-        assert after.feasible and after.objective <= report.objective
+    assert report.feasible, report.violations
+    moved, _ = StaffDescent(p).improve(built, rng=np.random.default_rng(seed))
+    after = check(p, moved)
+    assert after.feasible and after.objective <= report.objective
 
 
 def test_long_horizons_skip_column_generation_for_descent() -> None:
