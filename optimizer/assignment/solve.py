@@ -321,7 +321,9 @@ def _lp_by_pricing(
 
     Starts from each job's ``pricing_arcs`` cheapest arcs (mandatory jobs get an artificial slack at a high cost
     so the restricted LP is feasible), prices every arc with the duals (reduced cost = cost - job dual - weight x
-    capacity dual), adds those with negative reduced cost and solves again, until none is left. The value is
+    capacity dual), adds those with negative reduced cost and solves again, until none is left. A pinned job's arc
+    is in from the start with lower bound 1, as in the full LP (before, pins were left out here, so a pinned job
+    could come back unassigned and the block had no solution). The value is
     then the exact LP optimum, a valid bound. Returns None (the caller solves the full LP) when the block has
     conflict groups, an artificial slack stays positive, or time runs out.
     """
@@ -334,6 +336,11 @@ def _lp_by_pricing(
     optional = problem.is_optional[jobs]
     could_exceed = np.bincount(agent, weights=weight, minlength=problem.num_agents) > problem.capacity
     active = _rank_within_job(cost, local_job, nj) < params.pricing_arcs
+    # a pinned job must take its arc: that arc is in from the start with lower bound 1 (the full LP's rule)
+    pinned = problem.pinned_arc[jobs]
+    is_pinned_arc = np.zeros(na, dtype=bool)
+    is_pinned_arc[np.searchsorted(arcs, pinned[pinned >= 0])] = True
+    active |= is_pinned_arc
     artificial = 100.0 * (np.abs(cost).max(initial=0.0) + 1.0)
     slack_cost = np.where(optional, problem.unassigned_cost[jobs].astype(np.float64), artificial)
     for round_ in range(params.pricing_rounds):
@@ -355,7 +362,7 @@ def _lp_by_pricing(
         lp.num_col_ = cols.size + nj
         lp.num_row_ = num_rows
         lp.col_cost_ = np.concatenate([cost[cols], slack_cost])
-        lp.col_lower_ = np.zeros(cols.size + nj)
+        lp.col_lower_ = np.concatenate([is_pinned_arc[cols].astype(np.float64), np.zeros(nj)])
         lp.col_upper_ = np.ones(cols.size + nj)
         lp.row_lower_ = np.concatenate([np.ones(nj), np.full(row_agents.size, -np.inf)])
         lp.row_upper_ = np.concatenate([np.ones(nj), problem.capacity[row_agents].astype(np.float64)])

@@ -594,3 +594,16 @@ def test_greedy_takes_pinned_arc_of_optional_job_dearer_than_waiting() -> None:
     assert solve(problem, stop=EXACT).objective == 50  # the MIP gets it right
     res = solve(problem, params=GREEDY, stop=EXACT)
     assert res.is_feasible and res.job_arc.tolist() == [0]
+
+
+def test_lp_and_fix_keeps_a_pinned_arc_of_zero_weight_at_zero_capacity() -> None:
+    """Regression (found by the property test above): LP-and-fix's pricing LP left pins out, so a job pinned to an
+    agent of capacity 0 by an arc of weight 0, with leaving it out as cheap, came back unassigned and the solve
+    reported no solution although pinning it is feasible and optimal."""
+    inst = Instance(arcs=((), ((0, 0, 0),), (), ()), capacity=(0,), optional=(True, True, True, True),
+                    unassigned_cost=(0, 0, 0, 0), group=(0, -1, 0, 0), pinned=(-1, 0, -1, -1))
+    assert exhaustive(inst) == 0
+    res = solve(inst.to_problem(), params=LP_FIX, stop=EXACT, seed=0)
+    assert res.is_feasible and res.status == Status.OPTIMAL
+    assert res.objective == 0
+    _check_result_consistency(inst, inst.to_problem(), res)
