@@ -39,11 +39,13 @@ def read_best_known(instance_path: Path) -> dict[str, float]:
     return {}
 
 
-def run_instance(path: Path, *, time_limit_s: float, seed: int, solutions: Path | None) -> dict[str, object]:
-    """Solve one instance file and return its JSON row (timing covers parsing, solving and writing)."""
+def run_instance(path: Path, *, time_limit_s: float, seed: int, solutions: Path | None,
+                 params: RosterParams | None = None) -> dict[str, object]:
+    """Solve one instance file and return its JSON row (timing covers parsing, solving and writing); ``params``
+    default to the runner's (wall-clock mode, 2 workers)."""
     start = time.perf_counter()
     instance = read_instance(path)
-    params = RosterParams(deterministic=False, num_workers=2)
+    params = params or RosterParams(deterministic=False, num_workers=2)
     result = solve(instance.problem, params=params, stop=Stop(time_limit_s=time_limit_s, rel_gap=0.0), seed=seed)
     if solutions is not None and result.is_feasible:
         solutions.mkdir(parents=True, exist_ok=True)

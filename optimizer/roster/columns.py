@@ -55,7 +55,11 @@ LABEL_DISTRUST_SHARE = 0.25
 """Labelling pricing is switched off for the rest of a run when the exact pricing round that follows its stall
 finds negative rosters for more than this share of the staff priced (it merges away what the rules need)."""
 PRIMAL_SIMPLEX = 4
-"""HiGHS ``simplex_strategy`` of the master: added columns keep the basis primal feasible."""
+"""HiGHS ``simplex_strategy`` of the master (``master="simplex"``): added columns keep the basis primal feasible."""
+MASTER_SOLVERS = ("simplex", "ipm")
+"""Master LP solvers: primal simplex warm-started from the last basis, or HiGHS's interior point method without
+crossover (solved afresh each iteration, but its duals are central rather than extreme, which steadies column
+generation: Rousseau, Gendreau and Feillet 2007, "Interior point stabilization for column generation")."""
 _INF = highspy.kHighsInf
 
 
@@ -70,11 +74,16 @@ class ColumnGeneration:
     num_workers : int
         Pricing problems solved in parallel threads, one CP-SAT worker each.
     seed : int
+    master : str
+        Master LP solver, one of ``MASTER_SOLVERS`` (default ``"simplex"``).
     """
 
     def __init__(self, problem: RosterProblem, *, rule_ids: tuple[str, ...] | None = None,
                  num_workers: int = 2, seed: int = 0, deterministic: bool = True,
-                 dtime_per_second: float = 0.5, label_pricing: bool = True) -> None:
+                 dtime_per_second: float = 0.5, label_pricing: bool = True, master: str = "simplex") -> None:
+        if master not in MASTER_SOLVERS:
+            raise ValueError(f"master: must be one of {', '.join(MASTER_SOLVERS)}, not {master!r}")
+        self.master = master
         p = problem
         self.p = p
         self.E, self.D, self.S = p.num_staff, p.num_days, p.num_shifts
@@ -124,7 +133,11 @@ class ColumnGeneration:
         h = new_highs()
         h.setOptionValue("random_seed", self.seed % (2**31 - 1))
         h.setOptionValue("presolve", "off")
-        h.setOptionValue("simplex_strategy", PRIMAL_SIMPLEX)
+        if self.master == "ipm":
+            h.setOptionValue("solver", "ipm")
+            h.setOptionValue("run_crossover", "off")
+        else:
+            h.setOptionValue("simplex_strategy", PRIMAL_SIMPLEX)
         self.h = h
         lower: list[float] = []
         upper: list[float] = []

@@ -47,11 +47,11 @@ NOT_PER_CELL = frozenset({hard.GROUP_BUDGET, soft.FAIR_TOTAL_SHIFTS, soft.FAIR_N
 """Coupling rules and terms that are not a sum over cells: with any of them in force, moves are judged by a full
 evaluation."""
 BATCH = 10
+"""Staff members priced together: best responses are computed against the head-counts after the previous batch's
+moves (fresher than one search for everyone, at the same work)."""
 LABELS_PER_SECOND = 3e6
 """Label extensions the exact-total labelling search examines per second (measured on Curtois & Qu instance 20:
 47 M in 15.3 s); converts its work into time."""
-"""Staff members priced together: best responses are computed against the head-counts after the previous batch's
-moves (fresher than one search for everyone, at the same work)."""
 
 
 def marginal_cover(problem: RosterProblem, count: np.ndarray, rule_ids: frozenset[str] | set[str]) -> np.ndarray:

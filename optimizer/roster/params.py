@@ -49,6 +49,10 @@ class RosterParams:
         gets its time instead.
     columns_share : float
         Largest share of the remaining time given to column generation (default 0.6).
+    master_lp : str
+        Solver of column generation's master LP: ``"simplex"`` (primal simplex, warm-started) or ``"ipm"``
+        (interior point without crossover; see :data:`optimizer.roster.columns.MASTER_SOLVERS`) (default
+        ``"simplex"``).
     master_share : float
         Share of the remaining time given afterwards to LNS on the LP-guided problem: cells on which all
         columns of the master LP solution agree are fixed, the others re-optimised (default 0.7). Only when
@@ -79,6 +83,7 @@ class RosterParams:
     columns_max_staff: int = 400
     columns_max_days: int = 120
     columns_share: float = 0.6
+    master_lp: str = "simplex"
     master_share: float = 0.7
     use_cover_lp: bool = True
     cover_lp_share: float = 0.3
@@ -102,6 +107,8 @@ class RosterParams:
             raise ValueError("columns_max_days: must be >= 1")
         if not (0 < self.columns_share <= 1 and 0 <= self.master_share <= 1):
             raise ValueError("columns_share: must lie in (0, 1] (and master_share in [0, 1])")
+        if self.master_lp not in ("simplex", "ipm"):
+            raise ValueError(f"master_lp: must be 'simplex' or 'ipm', not {self.master_lp!r}")
         if not 0 < self.cover_lp_share <= 1:
             raise ValueError("cover_lp_share: must lie in (0, 1]")
         if self.rule_ids is not None:

@@ -493,7 +493,8 @@ def _column_phase(problem: RosterProblem, best: np.ndarray | None, best_obj: flo
                                       seed=seed, rule_ids=rule_ids, stats=stats, max_sweeps=1000)
         return best, best_obj, bound, source, None
     cg = ColumnGeneration(problem, rule_ids=rule_ids, num_workers=params.num_workers, seed=seed,
-                          deterministic=params.deterministic, dtime_per_second=params.dtime_per_second)
+                          deterministic=params.deterministic, dtime_per_second=params.dtime_per_second,
+                          master=params.master_lp)
     if best is not None:
         cg.add_schedule(best)
     phase = _sub_clock(clock, params.columns_share)

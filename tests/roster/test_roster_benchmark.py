@@ -65,3 +65,27 @@ def test_core_evaluator_agrees_with_checker_on_a_written_roster(tmp_path: Path) 
     assert not report.feasible and not ev.is_feasible
     roster, problems = read_solution_csv(tmp_path / "x.csv", read_curtois(path))
     assert not problems and len(roster) == int((schedule >= 0).sum())
+
+
+def test_seeds_runner_summarises_runs_and_names_bad_settings(capsys: pytest.CaptureFixture[str]) -> None:
+    """Two seeds of Instance1 (proven optimum 607): one JSON row per run with its seed and settings, a table line
+    with 2 runs at 0% gap; an unknown field or a bad value stops the run with the field named."""
+    from benchmarks.shift_scheduling_seeds import main as seeds_main
+    from benchmarks.shift_scheduling_seeds import summarise
+
+    assert seeds_main(["--time-limit", "5", "--seeds", "0", "1", "--set", "master_lp=ipm", str(INSTANCE1)]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    rows = [json.loads(line) for line in lines if line.startswith("{")]
+    assert [r["seed"] for r in rows] == [0, 1]
+    assert all(r["objective"] == 607 and r["settings"] == {"master_lp": "ipm"} for r in rows)
+    assert lines[-2].split() == ["Instance1", "2", "0.00", "0.00", "0.00", "0"]
+    for bad, field in ((["--set", "nope=1"], "nope"), (["--set", "master_lp=barrier"], "master_lp")):
+        with pytest.raises(SystemExit):
+            seeds_main([*bad, str(INSTANCE1)])
+        assert field in capsys.readouterr().err
+    table = summarise([
+        {"instance": "A", "feasible": True, "gap_pct": 2.0}, {"instance": "A", "feasible": True, "gap_pct": 4.0},
+        {"instance": "B", "feasible": True, "gap_pct": 10.0}, {"instance": "B", "feasible": False, "gap_pct": None}])
+    assert table[1].split() == ["A", "2", "3.00", "2.00", "4.00", "0"]
+    assert table[2].split() == ["B", "1", "10.00", "10.00", "10.00", "1"]
+    assert table[-1].startswith("mean of the per-instance mean gaps: 6.50%")

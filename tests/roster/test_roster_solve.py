@@ -213,8 +213,9 @@ def test_replace_keeps_defaults_following() -> None:
     assert r.cover_ideal.tolist() == [[4], [4], [4]]
 
 
+@pytest.mark.parametrize("master", ["simplex", "ipm"])
 @pytest.mark.parametrize("seed", range(4))
-def test_relaxation_bounds_are_valid(seed: int) -> None:
+def test_relaxation_bounds_are_valid(seed: int, master: str) -> None:
     """The min-cost-flow bound and the column-generation (Lagrangian) bound never exceed the best roster
     found by exhaustive enumeration with the checker; the flow roster keeps one shift a day."""
     from optimizer.roster.columns import ColumnGeneration
@@ -239,9 +240,39 @@ def test_relaxation_bounds_are_valid(seed: int) -> None:
         def charge(self, dtime: float) -> None:
             del dtime
 
-    cg = ColumnGeneration(p, num_workers=1, seed=seed)
+    cg = ColumnGeneration(p, num_workers=1, seed=seed, master=master)
     cg.run(Budget())
     if best is not None:
         assert flow_bound <= best
         assert cg.bound <= best
         assert cg.lp_value <= best + 1e-6
+
+
+def test_master_solvers_reach_the_same_lp_optimum() -> None:
+    """Column generation converges to the same master LP value with the warm-started primal simplex and with the
+    interior point method (different duals, same optimum); a bad solver name is refused with the field named."""
+    from optimizer.roster.columns import ColumnGeneration
+
+    class Budget:
+        def seconds_left(self) -> float:
+            return 60.0
+
+        def charge(self, dtime: float) -> None:
+            del dtime
+
+    p = random_problem(41, E=5, D=10, S=3)
+    values = {}
+    for master in ("simplex", "ipm"):
+        cg = ColumnGeneration(p, num_workers=1, seed=0, master=master)
+        assert (cg.h.getOptionValue("solver")[1] == "ipm") == (master == "ipm")
+        cg.run(Budget())
+        assert cg.converged
+        values[master] = cg.lp_value
+        assert cg.bound <= cg.lp_value + 1e-6
+    assert values["ipm"] == pytest.approx(values["simplex"], abs=1e-4)
+    with pytest.raises(ValueError, match="master"):
+        ColumnGeneration(p, master="barrier")
+    with pytest.raises(ValueError, match="master_lp"):
+        RosterParams(master_lp="barrier")
+    result = solve(p, params=RosterParams(master_lp="ipm", full_model_share=0.01), stop=Stop(time_limit_s=5), seed=0)
+    assert check(p, result.schedule).feasible
