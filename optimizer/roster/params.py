@@ -107,8 +107,10 @@ class RosterParams:
             raise ValueError("columns_max_days: must be >= 1")
         if not (0 < self.columns_share <= 1 and 0 <= self.master_share <= 1):
             raise ValueError("columns_share: must lie in (0, 1] (and master_share in [0, 1])")
-        if self.master_lp not in ("simplex", "ipm"):
-            raise ValueError(f"master_lp: must be 'simplex' or 'ipm', not {self.master_lp!r}")
+        from optimizer.roster.columns import MASTER_SOLVERS
+
+        if self.master_lp not in MASTER_SOLVERS:
+            raise ValueError(f"master_lp: must be one of {', '.join(MASTER_SOLVERS)}, not {self.master_lp!r}")
         if not 0 < self.cover_lp_share <= 1:
             raise ValueError("cover_lp_share: must lie in (0, 1]")
         if self.rule_ids is not None:

@@ -18,8 +18,8 @@ first, each with a share of the remaining time in proportion to its number of va
    small instances optimal and gives a first incumbent.
 4. **Column generation** (:mod:`optimizer.roster.columns`, up to ``columns_max_staff`` staff and
    ``columns_max_days`` days; without a roster yet, one is first built by best responses in turn,
-   :meth:`optimizer.roster.descent.StaffDescent.construct`; on longer horizons staff-wise descent gets
-   ``DESCENT_ONLY_SHARE`` of the time instead and LNS with descent the rest): the master LP
+   :meth:`optimizer.roster.descent.StaffDescent.construct`; on longer horizons staff-wise descent in batches of
+   ``DESCENT_ONLY_BATCH`` gets ``DESCENT_ONLY_SHARE`` of the time instead and LNS with descent the rest): the master LP
    over whole staff rosters gives a Lagrangian bound far stronger than CP-SAT's. The rounded LP roster (per
    staff member the column of largest weight) is improved by **staff-wise descent**
    (:mod:`optimizer.roster.descent`: whole rosters of single staff members re-planned by the labelling search
@@ -53,7 +53,7 @@ from ortools.sat.python import cp_model
 from optimizer.roster.columns import ColumnGeneration
 from optimizer.roster.components import restrict, split_components
 from optimizer.roster.cover_lp import cover_lp_relaxation
-from optimizer.roster.descent import StaffDescent
+from optimizer.roster.descent import BATCH, StaffDescent
 from optimizer.roster.evaluate import build_model, evaluate_schedule
 from optimizer.roster.flow import flow_relaxation
 from optimizer.roster.greedy import build_greedy
@@ -460,14 +460,12 @@ def _sub_clock(clock: _Clock, share: float) -> _Clock:
 
 def _descend(problem: RosterProblem, start: np.ndarray, best: np.ndarray, best_obj: float, *, clock: _Clock,
              share: float, seed: int, rule_ids: tuple[str, ...] | None, stats: dict[str, float],
-             max_sweeps: int = 20, batch: int | None = None) -> tuple[np.ndarray, float]:
+             max_sweeps: int = 20, batch: int = BATCH) -> tuple[np.ndarray, float]:
     """Staff-wise descent from the feasible roster ``start`` for ``share`` of the time left (staff searched in
-    batches of ``batch``, default the descent's own); returns the better of its result and the incumbent ``best``
-    (objective ``best_obj``)."""
+    batches of ``batch``); returns the better of its result and the incumbent ``best`` (objective ``best_obj``)."""
     phase = _sub_clock(clock, share)
     before = phase.dtime_left
-    sizing = {} if batch is None else {"batch": batch}
-    moved, replaced = StaffDescent(problem, rule_ids=rule_ids, **sizing).improve(
+    moved, replaced = StaffDescent(problem, rule_ids=rule_ids, batch=batch).improve(
         start, rng=np.random.default_rng(seed), clock=phase, max_sweeps=max_sweeps)
     clock.charge(before - phase.dtime_left)
     ev = evaluate_schedule(problem, moved, rule_ids=rule_ids)
