@@ -35,9 +35,10 @@ def parse_settings(items: list[str]) -> dict[str, object]:
         if name not in fields:
             raise ValueError(f"--set {item!r}: {name!r} is not a RosterParams field")
         try:
-            out[name] = json.loads(raw)
+            value = json.loads(raw)
         except json.JSONDecodeError:
-            out[name] = raw
+            value = raw
+        out[name] = tuple(value) if isinstance(value, list) else value  # e.g. rule_ids, a tuple field
     return out
 
 

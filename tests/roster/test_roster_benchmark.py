@@ -83,6 +83,10 @@ def test_seeds_runner_summarises_runs_and_names_bad_settings(capsys: pytest.Capt
         with pytest.raises(SystemExit):
             seeds_main([*bad, str(INSTANCE1)])
         assert field in capsys.readouterr().err
+    from benchmarks.shift_scheduling_seeds import parse_settings
+
+    assert parse_settings(["rule_ids=[\"under_cover\"]", "columns_share=0.5", "master_lp=ipm"]) == {
+        "rule_ids": ("under_cover",), "columns_share": 0.5, "master_lp": "ipm"}
     table = summarise([
         {"instance": "A", "feasible": True, "gap_pct": 2.0}, {"instance": "A", "feasible": True, "gap_pct": 4.0},
         {"instance": "B", "feasible": True, "gap_pct": 10.0}, {"instance": "B", "feasible": False, "gap_pct": None}])
