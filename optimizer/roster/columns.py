@@ -3,8 +3,10 @@
 Each column is a whole roster of one staff member that keeps every staff-level hard rule. The restricted
 master LP (HiGHS) picks a convex combination of columns per staff member and pays the coupling terms: under-,
 ideal- and over-cover per (day, shift), seats, budgets and fairness spreads. Pricing first runs the fast
-labelling search of :mod:`optimizer.roster.pricing` for all staff at once (heuristic: it may miss rosters);
-only when it finds nothing does exact pricing run: per staff member, the roster of least reduced cost with
+labelling search of :mod:`optimizer.roster.pricing` for all staff at once (heuristic: it may miss rosters), at
+smoothed duals (``LABEL_SMOOTHING``) and, where it buckets totals, again with exact totals if that finds nothing;
+only when it finds nothing at the LP duals either, or when its columns no longer lower the LP
+(``LABEL_STALL_SHARE``), does exact pricing run: per staff member, the roster of least reduced cost with
 CP-SAT on the one-staff model (the same rule faces as the full model, with the duals added to the objective).
 Labelling is switched off for the rest of a run when exact pricing keeps finding much that it missed. The
 exact pricing's bound gives the Lagrangian bound ``z_master + sum_e min(0, reduced cost bound_e)``, valid for the whole problem at any iteration. Finally the master LP
@@ -54,6 +56,17 @@ LABEL_COLUMNS_PER_STAFF = 3
 LABEL_DISTRUST_SHARE = 0.25
 """Labelling pricing is switched off for the rest of a run when the exact pricing round that follows its stall
 finds negative rosters for more than this share of the staff priced (it merges away what the rules need)."""
+LABEL_SMOOTHING = 0.5
+"""Default of ``run(label_smoothing=...)``: labelling prices at ``beta * previous + (1 - beta) * LP`` duals (Neame's
+smoothing, no bound needed), falling back to the LP duals when that finds nothing. Simplex duals of the degenerate
+master jump from one extreme point to another, and every staff member then chases the same few cells; on Curtois &
+Qu instance 19 the master LP after 25 s of column generation is 4,087 with 0.5 against 8,949 without."""
+LABEL_STALL_ITERATIONS = 5
+LABEL_STALL_SHARE = 0.005
+"""Exact pricing also runs when the labelling's columns have lowered the master LP by less than this share over the
+last ``LABEL_STALL_ITERATIONS`` iterations: the labelling can keep finding columns of little use while missing
+the ones that matter (its merges lose per-type counts and minutes; Curtois & Qu instance 15 stalls near 4,650
+while exact pricing brings the LP below 3,900)."""
 PRIMAL_SIMPLEX = 4
 """HiGHS ``simplex_strategy`` of the master (``master="simplex"``): added columns keep the basis primal feasible."""
 MASTER_SOLVERS = ("simplex", "ipm")
@@ -61,6 +74,15 @@ MASTER_SOLVERS = ("simplex", "ipm")
 crossover (solved afresh each iteration, but its duals are central rather than extreme, which steadies column
 generation: Rousseau, Gendreau and Feillet 2007, "Interior point stabilization for column generation")."""
 _INF = highspy.kHighsInf
+
+
+def labelling_stalled(trail: list[float], iterations: int = LABEL_STALL_ITERATIONS,
+                      share: float = LABEL_STALL_SHARE) -> bool:
+    """Whether the master LP values ``trail`` (oldest first, since the last exact pricing round) have fallen by
+    less than ``share`` of the last value over the last ``iterations`` iterations (see ``LABEL_STALL_SHARE``)."""
+    if len(trail) <= iterations:
+        return False
+    return trail[-1 - iterations] - trail[-1] < share * max(abs(trail[-1]), 1.0)
 
 
 class ColumnGeneration:
@@ -109,6 +131,11 @@ class ColumnGeneration:
         # without the cost-to-go ranking and pruning: on Curtois & Qu instance 13 they slow the search by 15% and
         # the master LP after 40 s is 2,151 with them against 1,920 without (descent uses them: exact totals)
         self.labels = LabelPricer(p, set(self.staff_rule_ids), prune=False) if label_pricing and self.E else None
+        # a second labelling with exact totals when the first buckets them: it finds rosters the buckets merge
+        # away where a tight window of total minutes leaves few totals (Curtois & Qu instance 18: 52-54 shifts of
+        # 84 days, buckets of 6; the bucketed search finds no roster at all there)
+        self.fine_labels = (LabelPricer(p, set(self.staff_rule_ids), prune=False, total_bucket=1)
+                            if self.labels is not None and self.labels.total_bucket > 1 else None)
         self.own_cells, self.own_const = cell_costs(p, set(self.staff_rule_ids))
         self.label_columns = 0
         self.columns: list[tuple[int, np.ndarray, float]] = []  # staff, roster row, own cost
@@ -403,16 +430,19 @@ class ColumnGeneration:
                     out[i, :, :S] -= (duals[hi_row] + duals[lo_row]) * count
         return out
 
-    def price_labels(self, duals: np.ndarray, staff: np.ndarray) -> tuple[int, float]:
-        """Labelling pricing (:mod:`optimizer.roster.pricing`) of ``staff`` at ``duals``: adds the rosters of
-        negative reduced cost it finds; returns (columns added, deterministic time to charge)."""
-        assert self.labels is not None
+    def price_labels(self, duals: np.ndarray, staff: np.ndarray, *, fine: bool = False) -> tuple[int, float]:
+        """Labelling pricing (:mod:`optimizer.roster.pricing`) of ``staff`` at ``duals`` (with ``fine``, the
+        search with exact totals): adds the rosters of negative reduced cost at ``duals`` it finds; returns
+        (columns added, deterministic time to charge)."""
+        labels = self.fine_labels if fine else self.labels
+        assert labels is not None
         cost = self.own_cells - self.cell_prices(duals)
         threshold = duals[self.conv_row:self.conv_row + self.E] - self.own_const - 1e-6
-        found = self.labels.price(cost, staff, per_staff=LABEL_COLUMNS_PER_STAFF, threshold=threshold)
+        found = labels.price(cost, staff, per_staff=LABEL_COLUMNS_PER_STAFF, threshold=threshold)
+        dtime = labels.work_done / LABELS_PER_SECOND * self.dtime_per_second
         added = 0
         if not found:
-            return 0, self.labels.work_done / LABELS_PER_SECOND * self.dtime_per_second
+            return 0, dtime
         # the search keeps every staff-level hard rule, and the staff-level soft terms are linear per cell
         # (cell_costs), so each roster's own cost is read off the cells instead of re-evaluated
         staff_found = np.array([e for e, _, _ in found])
@@ -422,7 +452,22 @@ class ColumnGeneration:
             if self.add_column(e, row, cost_e):
                 added += 1
         self.label_columns += added
-        return added, self.labels.work_done / LABELS_PER_SECOND * self.dtime_per_second
+        return added, dtime
+
+    def _label_round(self, lp_duals: np.ndarray, center: np.ndarray | None, beta: float) -> tuple[int, float, np.ndarray]:
+        """One round of labelling pricing: at the smoothed duals ``beta * center + (1 - beta) * lp_duals``, then,
+        if that finds nothing, at the LP duals; each first with the bucketed search, then with exact totals.
+        Returns (columns added, deterministic time, the duals that found them or the LP duals)."""
+        points = [lp_duals] if center is None or beta <= 0 else [beta * center + (1 - beta) * lp_duals, lp_duals]
+        dtime = 0.0
+        staff = np.arange(self.E)
+        for duals in points:
+            for fine in (False, True) if self.fine_labels is not None else (False,):
+                added, work = self.price_labels(duals, staff, fine=fine)
+                dtime += work
+                if added:
+                    return added, dtime, duals
+        return 0, dtime, lp_duals
 
     # ------------------------------------------------------------------ main loop
     def lagrangian(self, duals: np.ndarray, value: np.ndarray) -> float:
@@ -443,13 +488,15 @@ class ColumnGeneration:
         return total - float(duals[self.conv_row:self.conv_row + self.E].sum())
 
     def run(self, clock: Any, *, price_seconds: float = 2.0, smoothing: float = 0.0, quick: bool = False,
-            partial: bool | None = None, log: Callable[[str], None] | None = None) -> None:
+            partial: bool | None = None, label_smoothing: float | None = None,
+            log: Callable[[str], None] | None = None) -> None:
         """Generate columns until no roster has a negative reduced cost, the bound meets the LP value
         (rounded up), or ``clock.seconds_left()`` runs out (pricing deterministic time is charged to
-        ``clock.charge``). Duals are smoothed towards the best Lagrangian point (Wentges, ``smoothing``,
-        default off); with ``partial``, iterations that follow one adding many columns price only half of
-        the staff (alternating halves); with ``quick``, such iterations stop each pricing at its first
-        negative roster. Stops early, keeping its columns, once an iteration takes more than a quarter of
+        ``clock.charge``). Labelling prices at duals smoothed towards the last ones it priced at
+        (``label_smoothing``, default ``LABEL_SMOOTHING``), exact pricing at duals smoothed towards the best
+        Lagrangian point (Wentges, ``smoothing``, default off); with ``partial``, iterations that follow one
+        adding many columns price only half of the staff (alternating halves); with ``quick``, such iterations
+        stop each pricing at its first negative roster. Stops early, keeping its columns, once an iteration takes more than a quarter of
         the time left (from the third iteration on; ``EARLY_STOP_FACTOR``)."""
         h = self.h
         pool = ThreadPoolExecutor(max_workers=self.num_workers) if self.num_workers > 1 else None
@@ -463,6 +510,9 @@ class ColumnGeneration:
         use_quick = quick
         partial = PARTIAL_PRICING if partial is None else partial
         added_last = self.E
+        beta = LABEL_SMOOTHING if label_smoothing is None else label_smoothing
+        label_center: np.ndarray | None = None
+        lp_trail: list[float] = []  # master LP values since the last exact pricing round
         quick = use_quick  # first negative roster per staff member while many are found
         try:
             while clock.seconds_left() > 0.05:
@@ -474,9 +524,10 @@ class ColumnGeneration:
                 # exact signs (a >= row has a dual >= 0, a <= row <= 0) keep the Lagrangian bound finite
                 lp_duals[(self.row_lower == -_INF) & (lp_duals > 0)] = 0.0
                 lp_duals[(self.row_upper == _INF) & (lp_duals < 0)] = 0.0
-                if self.labels is not None and labelling:
-                    # fast heuristic pricing first; exact pricing only when it finds nothing
-                    added, dtime = self.price_labels(lp_duals, np.arange(self.E))
+                lp_trail.append(self.lp_value)
+                if self.labels is not None and labelling and not labelling_stalled(lp_trail):
+                    # fast heuristic pricing first; exact pricing only when it finds nothing or the LP stalls
+                    added, dtime, label_center = self._label_round(lp_duals, label_center, beta)
                     clock.charge(dtime)
                     if added:
                         self.iterations += 1
@@ -485,6 +536,7 @@ class ColumnGeneration:
                                 f"columns={len(self.columns)}")
                         continue
                     after_labels = True
+                lp_trail.clear()
                 duals = lp_duals if center is None else alpha * center + (1 - alpha) * lp_duals
                 seconds = min(price_seconds, max(clock.seconds_left() / 2, 0.05))
 

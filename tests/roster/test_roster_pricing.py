@@ -13,7 +13,7 @@ import pytest
 
 from optimizer.roster import RosterProblem, evaluate_schedule
 from optimizer.roster import objectives as soft
-from optimizer.roster.columns import ColumnGeneration
+from optimizer.roster.columns import ColumnGeneration, labelling_stalled
 from optimizer.roster.components import restrict
 from optimizer.roster.evaluate import HARD_RULES
 from optimizer.roster.pricing import LabelPricer, _dominated, cell_costs, cost_to_go, roster_costs
@@ -178,10 +178,10 @@ def test_fixed_cells_are_kept() -> None:
         assert e == 1 and row[2] == 0 and row[3] == -1
 
 
-@pytest.mark.parametrize("seed", range(3))
-def test_column_generation_with_labelling_reaches_the_same_lp(seed: int) -> None:
-    """Labelling pricing only speeds column generation up: exact pricing confirms its end, so the master LP
-    value equals the one reached with exact pricing alone."""
+@pytest.mark.parametrize(("seed", "smoothing"), [(0, 0.5), (1, 0.0), (2, 0.9), (3, 0.5)])
+def test_column_generation_with_labelling_reaches_the_same_lp(seed: int, smoothing: float) -> None:
+    """Labelling pricing only speeds column generation up, with or without smoothed duals: exact pricing at the
+    LP duals confirms its end, so the master LP value equals the one reached with exact pricing alone."""
     p = random_problem(400 + seed, E=3, D=7, S=2, full=seed % 2 == 0)
 
     class Budget:
@@ -194,11 +194,80 @@ def test_column_generation_with_labelling_reaches_the_same_lp(seed: int) -> None
     values = []
     for labels in (True, False):
         cg = ColumnGeneration(p, num_workers=1, seed=seed, label_pricing=labels)
-        cg.run(Budget(), partial=False)
+        cg.run(Budget(), partial=False, label_smoothing=smoothing)
         values.append(cg.lp_value)
         if labels:
             assert cg.label_columns > 0
     assert values[0] == pytest.approx(values[1], abs=1e-6)
+
+
+def exact_total_problem(seed: int) -> tuple[RosterProblem, np.ndarray]:
+    """One staff member over 28 days who must work exactly ``n`` shifts (minimum = maximum minutes), with
+    costs per shift: the bucketed labelling (totals in pairs) keeps the cheaper label with fewer shifts."""
+    rng = np.random.default_rng(seed)
+    E, D, S = 1, 28, 2
+    n = int(rng.integers(10, 18))
+    p = RosterProblem(
+        cover_min=np.zeros((D, S), dtype=np.int64), is_allowed=np.ones((E, S), dtype=bool), start_weekday=0,
+        shift_minutes=np.array([480, 480]), shift_class=np.arange(S),
+        forbidden_next=np.array([[False, False], [True, False]]), is_unavailable=rng.random((E, D)) < 0.2,
+        max_total_shifts=np.array([D]), max_consecutive_days=np.array([int(rng.integers(3, 6))]),
+        min_consecutive_days=np.array([int(rng.integers(1, 3))]),
+        min_consecutive_days_off=np.array([int(rng.integers(1, 3))]), max_weekends=np.array([int(rng.integers(1, 4))]),
+        min_total_minutes=np.array([n * 480]), max_total_minutes=np.array([n * 480]))
+    cost = np.zeros((E, D, S + 1))
+    cost[:, :, :S] = rng.integers(1, 5, size=(E, D, S))
+    return p, cost
+
+
+@pytest.mark.parametrize("seed", [2, 4, 6])
+def test_exact_totals_find_rosters_the_buckets_merge_away(seed: int) -> None:
+    """Where the total is pinned, the bucketed search can find no roster at all; the search with exact totals
+    finds one that keeps every rule (independent checker), and column generation uses it."""
+    p, cost = exact_total_problem(seed)
+    coarse = LabelPricer(p, HARD, prune=False)
+    assert coarse.total_bucket == 2
+    assert coarse.price(cost, np.array([0]), per_staff=1) == []
+    found = LabelPricer(p, HARD, prune=False, total_bucket=1).price(cost, np.array([0]), per_staff=1)
+    assert len(found) == 1
+    assert evaluate(spec_from_problem(p), roster_from_schedule(found[0][1][None, :])).feasible
+    cg = ColumnGeneration(p, num_workers=1, seed=0)
+    assert cg.fine_labels is not None
+    cg.h.run()
+    lp_duals = np.asarray(cg.h.getSolution().row_dual, dtype=np.float64)
+    assert cg.price_labels(lp_duals, np.array([0])) == (0, pytest.approx(cg.labels.work_done / 4e6 * 0.5))
+    added, _, _ = cg._label_round(lp_duals, None, beta=0.5)
+    assert added >= 1
+
+
+def test_labelling_stalls_on_a_flat_trail_only() -> None:
+    """Exact pricing takes over when the LP has fallen by less than the share over the last iterations."""
+    assert not labelling_stalled([100.0] * 5, iterations=5)  # too few iterations to tell
+    assert labelling_stalled([100.0] * 6, iterations=5)
+    assert not labelling_stalled([200.0, 150.0, 120.0, 110.0, 105.0, 100.0], iterations=5, share=0.005)
+    assert labelling_stalled([100.4, 100.3, 100.2, 100.1, 100.05, 100.0], iterations=5, share=0.005)
+    assert not labelling_stalled([101.0, 100.4, 100.3, 100.2, 100.1, 100.0], iterations=5, share=0.005)
+    assert labelling_stalled([0.004, 0.0, 0.0, 0.0, 0.0, 0.0], iterations=5, share=0.005)  # scale at least 1
+
+
+def test_label_round_falls_back_to_the_lp_duals() -> None:
+    """Smoothed duals that price no roster negative give way to the LP duals, which become the next centre."""
+    p = random_problem(401, E=3, D=7, S=2)
+    cg = ColumnGeneration(p, num_workers=1, seed=0)
+    cg.h.run()
+    lp_duals = np.asarray(cg.h.getSolution().row_dual, dtype=np.float64)
+    # at a centre whose convexity duals are far below any roster's cost nothing is negative
+    centre = np.zeros_like(lp_duals)
+    centre[cg.conv_row:cg.conv_row + cg.E] = -1e9
+    before = len(cg.columns)
+    added, dtime, new_centre = cg._label_round(lp_duals, centre, beta=1.0)
+    assert added > 0 and len(cg.columns) == before + added and dtime > 0
+    assert new_centre is lp_duals
+    # with a centre that prices rosters negative, the smoothed duals find them and become the next centre
+    fresh = ColumnGeneration(p, num_workers=1, seed=0)
+    fresh.h.run()
+    added, _, kept = fresh._label_round(lp_duals, lp_duals * 2.0, beta=0.5)
+    assert added > 0 and np.allclose(kept, 1.5 * lp_duals)
 
 
 @pytest.mark.parametrize("seed", range(3))
