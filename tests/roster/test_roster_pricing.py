@@ -235,7 +235,7 @@ def test_exact_totals_find_rosters_the_buckets_merge_away(seed: int) -> None:
     assert cg.fine_labels is not None
     cg.h.run()
     lp_duals = np.asarray(cg.h.getSolution().row_dual, dtype=np.float64)
-    assert cg.price_labels(lp_duals, np.array([0])) == (0, pytest.approx(cg.labels.work_done / 4e6 * 0.5))
+    assert cg.price_labels(lp_duals, np.array([0]))[0] == 0  # the bucketed search alone adds nothing
     added, _, _ = cg._label_round(lp_duals, None, beta=0.5)
     assert added >= 1
 
