@@ -535,7 +535,8 @@ class ColumnGeneration:
                             log(f"cg it={self.iterations} lp={self.lp_value:.2f} labelling added={added} "
                                 f"columns={len(self.columns)}")
                         continue
-                    after_labels = True
+                    after_labels = True  # it found nothing: the exact round below measures what it missed
+                # (after a stall, it still finds columns, so the exact round does not count against it)
                 lp_trail.clear()
                 duals = lp_duals if center is None else alpha * center + (1 - alpha) * lp_duals
                 seconds = min(price_seconds, max(clock.seconds_left() / 2, 0.05))
