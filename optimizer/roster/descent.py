@@ -179,36 +179,38 @@ class StaffDescent:
         return sched
 
     def improve(self, schedule: np.ndarray, *, rng: np.random.Generator | None = None, max_sweeps: int = 20,
-                clock: Any = None, labels_per_second: float = LABELS_PER_SECOND) -> tuple[np.ndarray, int]:
+                clock: Any = None, labels_per_second: float = LABELS_PER_SECOND,
+                staff: np.ndarray | None = None) -> tuple[np.ndarray, int]:
         """Descend from ``schedule`` (feasible); returns (schedule, number of rosters replaced).
 
-        Stops after a round of batches that replaces nothing, after ``max_sweeps`` rounds, or when
-        ``clock.seconds_left()`` runs out (the search work is charged to ``clock.charge`` at ``labels_per_second`` label extensions per
-        second of deterministic time)."""
+        Only the staff in ``staff`` (default all) are re-planned. Stops after a round of batches that replaces
+        nothing, after ``max_sweeps`` rounds, or when ``clock.seconds_left()`` runs out (the search work is charged
+        to ``clock.charge`` at ``labels_per_second`` label extensions per second of deterministic time)."""
         p = self.p
         rng = rng or np.random.default_rng(0)
         sched = np.asarray(schedule, dtype=np.int64).copy()
         self.work_done = 0
         replaced = 0
-        if self.movable.size == 0:
+        movable = self.movable if staff is None else np.intersect1d(self.movable, staff)
+        if movable.size == 0:
             return sched, 0
         best_obj = float(evaluate_schedule(p, sched, rule_ids=self.rule_ids).objective) if self.exact else 0.0
-        size = self._batch_size()
-        per_round = -(-self.movable.size // size)
+        size = max(1, min(self._batch_size(), int(movable.size)))
+        per_round = -(-movable.size // size)
         quiet = 0  # batches in a row that changed nothing
-        perm = self.movable
+        perm = movable
         for r in range(max_sweeps * per_round):
             if self._out_of_time(clock, labels_per_second):
                 break
             k = r % per_round
             if k == 0 and per_round > 1:
-                perm = rng.permutation(self.movable)
+                perm = rng.permutation(movable)
             group = np.sort(perm[k * size:(k + 1) * size])
             found, cost, count = self._respond(sched, group, keep=sched, clock=clock,
                                                labels_per_second=labels_per_second)
             if not found:
                 quiet += 1
-                if quiet * size >= self.movable.size:
+                if quiet * size >= movable.size:
                     break
                 continue
             staff = np.array([e for e, _, _ in found])
@@ -239,6 +241,6 @@ class StaffDescent:
                 changed += 1
             replaced += changed
             quiet = 0 if changed else quiet + 1
-            if quiet * size >= self.movable.size:
+            if quiet * size >= movable.size:
                 break  # a whole round of batches changed nothing
         return sched, replaced

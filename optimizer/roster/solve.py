@@ -30,9 +30,9 @@ first, each with a share of the remaining time in proportion to its number of va
    block of related staff x days, the staff and days around a penalty of the incumbent, or where it differs
    from the flow roster), fix every other cell to the incumbent and let CP-SAT re-optimise it with the
    incumbent as hint. Equal or better rosters are accepted; the neighbourhood size adapts (up after a
-   proven-optimal sub-solve, down after a timeout). In blocks with column generation, staff-wise descent runs
-   again after each CP-SAT neighbourhood that changed the incumbent. It stops early once the gap to the bound
-   is within the ``Stop``'s relative gap.
+   proven-optimal sub-solve, down after a timeout). In blocks with column generation or descent, staff-wise
+   descent re-plans the staff whose rosters a CP-SAT neighbourhood changed, within ``LNS_DESCENT_SHARE`` of the
+   LNS's time. It stops early once the gap to the bound is within the ``Stop``'s relative gap.
 
 The reported objective is recomputed by the numpy evaluators on the final schedule. The bound is, per
 component, the best of the flow bound, the cover LP bound, CP-SAT's full-model bound and the Lagrangian bound,
@@ -87,6 +87,12 @@ DESCENT_ONLY_BATCH = 3
 responses of a batch of 10 mostly cancel out (one computed against head-counts the batch's first move has already
 changed); on Curtois & Qu instance 20, 30 s from the constructed roster (59,419) reach 9,628 with batches of 3,
 10,347 with 1 and 20,333 with 10."""
+LNS_DESCENT_SHARE = 0.1
+"""Largest share of the LNS's deterministic time that the descent after a neighbourhood may take; it re-plans only
+the staff whose rosters the neighbourhood changed, on a clock of what is left of that share, and waits while none
+is left (the first descent, from the start roster, is not capped). A sweep over everyone costs about 6 s on the 182
+days of Curtois & Qu instance 20: with a full descent after every change the LNS ran 3 neighbourhoods in 40 s
+(8,662 to 8,499), without any descent 43 (to 7,164), and with this rule 30 (to 7,329)."""
 DESCENT_SHARE = 0.3
 """Largest share of the time left after column generation given to staff-wise descent from the rounded LP roster."""
 
@@ -274,17 +280,19 @@ class _Neighbourhoods:
 
 def _lns(problem: RosterProblem, best: np.ndarray, best_obj: int, *, clock: _Clock, params: RosterParams,
          seed: int, stats: dict[str, float], guide: np.ndarray | None = None, bound: float = -math.inf,
-         rel_gap: float = 0.0, descent: bool = False) -> tuple[np.ndarray, int, bool]:
+         rel_gap: float = 0.0, descent: bool = False, descent_first: bool = True) -> tuple[np.ndarray, int, bool]:
     """Improve ``best`` until the clock runs out or its gap to ``bound`` is at most ``rel_gap``; returns
     (schedule, objective, proven optimal).
 
     With ``guide`` (a roster of a relaxation), one neighbourhood kind frees staff and days around cells
     where the incumbent differs from it. With ``descent``, whenever a CP-SAT neighbourhood has changed the
     incumbent, staff-wise descent (:mod:`optimizer.roster.descent`: whole rosters of single staff members
-    re-planned against the others' cover) runs on it next."""
+    re-planned against the others' cover) runs next on the staff whose rosters it changed (``LNS_DESCENT_SHARE``),
+    and first on everyone unless ``descent_first`` is False (the caller has descended from ``best`` already)."""
     rng = np.random.default_rng(seed)
     staff_descent = StaffDescent(problem, rule_ids=params.rule_ids) if descent else None
-    descended = staff_descent is None
+    descended = staff_descent is None or not descent_first
+    pending: np.ndarray | None = None  # staff whose rosters changed since the last descent (None: everyone)
     hood = _Neighbourhoods(problem, rng, guide)
     kinds = hood.KINDS + (("guide", "guide") if guide is not None else ())
     if hood.total == 0:
@@ -292,13 +300,26 @@ def _lns(problem: RosterProblem, best: np.ndarray, best_obj: int, *, clock: _Clo
     target = float(min(params.lns_target_vars, hood.total))
     sub_time = params.lns_sub_time_s
     rounds = improved = 0
+    descent_dtime = search_dtime = 0.0  # deterministic time spent in descent and in CP-SAT neighbourhoods
     rule_ids = params.rule_ids
     while clock.seconds_left() > MIN_SUB_TIME_S:
         if rel_gap > 0 and np.isfinite(bound) and best_obj - bound <= rel_gap * max(1.0, abs(best_obj)):
             break
-        if not descended and staff_descent is not None:
+        # descent may take LNS_DESCENT_SHARE of the LNS's time (the first one, when asked for, is not capped)
+        allowance = LNS_DESCENT_SHARE / (1 - LNS_DESCENT_SHARE) * search_dtime - descent_dtime
+        if not descended and staff_descent is not None and (pending is None or allowance > 0):
             descended = True
-            moved, replaced = staff_descent.improve(best, rng=rng, max_sweeps=DESCENT_SWEEPS, clock=clock)
+            phase = clock if pending is None else _Clock(
+                deadline=min(clock.deadline, time.perf_counter() + allowance / clock.dtime_per_second),
+                dtime_left=min(clock.dtime_left, allowance), deterministic=clock.deterministic,
+                dtime_per_second=clock.dtime_per_second)
+            before = phase.dtime_left
+            moved, replaced = staff_descent.improve(best, rng=rng, max_sweeps=DESCENT_SWEEPS, clock=phase,
+                                                    staff=pending)
+            used = before - phase.dtime_left
+            if phase is not clock:
+                clock.charge(used)
+            descent_dtime += used
             ev = evaluate_schedule(problem, moved, rule_ids=rule_ids)
             obj = int(ev.objective) if ev.is_feasible else best_obj
             stats["lns_descent_moves"] = stats.get("lns_descent_moves", 0) + replaced
@@ -315,6 +336,7 @@ def _lns(problem: RosterProblem, best: np.ndarray, best_obj: int, *, clock: _Clo
         run = _run_cpsat(m, seconds=min(sub_time, clock.seconds_left()), clock=clock, params=params,
                          seed=seed + rounds, rel_gap=0.0, hint=best)
         rounds += 1
+        search_dtime += run.dtime
         log.debug("lns %d %s free=%d vars=%d status=%s obj=%s best=%d dtime=%.2f", rounds, kind, int(free.sum()),
                   m.num_vars, run.status, run.objective, best_obj, run.dtime)
         whole = bool(free.sum() == hood.changeable.sum())
@@ -323,7 +345,10 @@ def _lns(problem: RosterProblem, best: np.ndarray, best_obj: int, *, clock: _Clo
             if obj < best_obj:
                 improved += 1
             if obj <= best_obj:
-                descended = descended and bool(np.array_equal(run.schedule, best))
+                changed = np.flatnonzero((run.schedule != best).any(axis=1))
+                if changed.size:
+                    pending = changed if descended or pending is None else np.union1d(pending, changed)
+                    descended = False
                 best, best_obj = run.schedule, obj
         if run.status == cp_model.OPTIMAL:
             if whole:
@@ -414,7 +439,7 @@ def _solve_block(problem: RosterProblem, *, clock: _Clock, params: RosterParams,
         return best, best_obj, bound, cp_model.FEASIBLE, source
     best, obj_int, proven = _lns(problem, best, int(best_obj), clock=clock, params=params, seed=seed, stats=stats,
                                  guide=lp_roster if lp_roster is not None else guide, bound=bound, rel_gap=rel_gap,
-                                 descent=columns_next)
+                                 descent=columns_next, descent_first=False)
     if proven:
         return best, float(obj_int), float(obj_int), cp_model.OPTIMAL, "lns over the whole block"
     status = cp_model.OPTIMAL if obj_int <= bound else cp_model.FEASIBLE

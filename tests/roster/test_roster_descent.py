@@ -5,7 +5,10 @@ Rosters are judged by the independent roster checker (tests/roster_checker.py, n
 
 from __future__ import annotations
 
+import importlib
 import itertools
+import time
+from typing import Any
 
 import numpy as np
 import pytest
@@ -140,6 +143,63 @@ def test_descent_ends_at_a_best_response_for_each_staff_member(seed: int) -> Non
             report = evaluate(spec, roster_from_schedule(trial))
             if report.feasible:
                 assert report.objective >= best.objective
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_descent_restricted_to_staff_changes_only_them(seed: int) -> None:
+    """``improve(staff=...)`` re-plans only the staff listed: every other row is returned as it was, the roster
+    stays feasible and no worse (checker), and an empty list changes nothing."""
+    p = random_problem(800 + seed, E=6, D=10, S=3, full=seed % 2 == 0)
+    start = feasible_start(p, seed)
+    before = check(p, start)
+    chosen = np.array([0, 3]) if seed % 2 else np.array([1, 2, 5])
+    moved, replaced = StaffDescent(p).improve(start, rng=np.random.default_rng(seed), staff=chosen)
+    others = np.setdiff1d(np.arange(p.num_staff), chosen)
+    assert np.array_equal(moved[others], start[others])
+    after = check(p, moved)
+    assert after.feasible, after.violations
+    assert after.objective <= before.objective
+    assert int((moved != start).any(axis=1).sum()) <= replaced
+    same, none = StaffDescent(p).improve(start, staff=np.array([], dtype=np.int64))
+    assert none == 0 and np.array_equal(same, start)
+
+
+@pytest.mark.parametrize("share", [0.0, 0.5])
+def test_lns_descent_keeps_to_its_share(share: float, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Descent after an LNS neighbourhood takes at most ``LNS_DESCENT_SHARE`` of the LNS's deterministic time
+    (none at 0, and then no descent moves at all); the roster stays feasible and no worse (checker)."""
+    solve_module = importlib.import_module("optimizer.roster.solve")
+    monkeypatch.setattr(solve_module, "LNS_DESCENT_SHARE", share)
+    p = random_problem(905, E=6, D=12, S=3)
+    start = feasible_start(p, 1)
+    before = check(p, start)
+    spent: list[float] = []
+    real_improve = StaffDescent.improve
+
+    def counted(self: StaffDescent, *args: Any, **kwargs: Any) -> tuple[np.ndarray, int]:
+        clock = kwargs["clock"]
+        left = clock.dtime_left
+        out = real_improve(self, *args, **kwargs)
+        spent.append(left - clock.dtime_left)
+        return out
+
+    monkeypatch.setattr(StaffDescent, "improve", counted)
+    clock = solve_module._Clock(deadline=time.perf_counter() + 60.0, dtime_left=4.0, deterministic=True,
+                                dtime_per_second=0.5)
+    stats: dict[str, float] = {}
+    params = RosterParams(num_workers=1, lns_target_vars=20, lns_sub_time_s=0.2)
+    best, obj, _ = solve_module._lns(p, start, int(before.objective), clock=clock, params=params, seed=0,
+                                     stats=stats, descent=True, descent_first=False)
+    after = check(p, best)
+    assert after.feasible and after.objective <= before.objective
+    assert after.objective == pytest.approx(obj)
+    used = 4.0 - clock.dtime_left
+    if share == 0.0:
+        assert not spent and "lns_descent_moves" not in stats
+    else:
+        assert spent  # neighbourhoods changed the roster here, so descents ran
+        # each descent runs on a clock of what is left of its share; one batch may overrun it
+        assert sum(spent) <= share * used + max(spent, default=0.0)
 
 
 def test_descent_leaves_fixed_cells_alone() -> None:
