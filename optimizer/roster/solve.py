@@ -30,9 +30,10 @@ first, each with a share of the remaining time in proportion to its number of va
    block of related staff x days, the staff and days around a penalty of the incumbent, or where it differs
    from the flow roster), fix every other cell to the incumbent and let CP-SAT re-optimise it with the
    incumbent as hint. Equal or better rosters are accepted; the neighbourhood size adapts (up after a
-   proven-optimal sub-solve, down after a timeout). In blocks with column generation or descent, staff-wise
-   descent re-plans the staff whose rosters a CP-SAT neighbourhood changed, within ``LNS_DESCENT_SHARE`` of the
-   LNS's time. It stops early once the gap to the bound is within the ``Stop``'s relative gap.
+   proven-optimal sub-solve, down after a timeout). In blocks with column generation, staff-wise descent runs
+   again after each CP-SAT neighbourhood that changed the incumbent; on longer horizons it re-plans only the staff
+   whose rosters changed, within ``LNS_DESCENT_SHARE`` of the LNS's time. It stops early once the gap to the bound
+   is within the ``Stop``'s relative gap.
 
 The reported objective is recomputed by the numpy evaluators on the final schedule. The bound is, per
 component, the best of the flow bound, the cover LP bound, CP-SAT's full-model bound and the Lagrangian bound,
@@ -88,11 +89,13 @@ responses of a batch of 10 mostly cancel out (one computed against head-counts t
 changed); on Curtois & Qu instance 20, 30 s from the constructed roster (59,419) reach 9,628 with batches of 3,
 10,347 with 1 and 20,333 with 10."""
 LNS_DESCENT_SHARE = 0.1
-"""Largest share of the LNS's deterministic time that the descent after a neighbourhood may take; it re-plans only
-the staff whose rosters the neighbourhood changed, on a clock of what is left of that share, and waits while none
-is left (the first descent, from the start roster, is not capped). A sweep over everyone costs about 6 s on the 182
-days of Curtois & Qu instance 20: with a full descent after every change the LNS ran 3 neighbourhoods in 40 s
-(8,662 to 8,499), without any descent 43 (to 7,164), and with this rule 30 (to 7,329)."""
+"""In blocks whose horizon is too long for column generation, the descent after an LNS neighbourhood re-plans only
+the staff whose rosters the neighbourhood changed, within this share of the LNS's deterministic time (waiting while
+none is left), and none runs first (the descent phase before has converged). A sweep over everyone costs about 6 s
+on the 182 days of Curtois & Qu instance 20: with a full descent after every change the LNS ran 3 neighbourhoods
+in 40 s (8,662 to 8,499), without any descent 43 (to 7,164), and with this rule 30 (to 7,329). With column
+generation the full descent stays: the rule made 13, 18 and 19 worse over three seeds (233.9%, 12.6% and 31.4%
+against 201.0%, 9.2% and 28.3%)."""
 DESCENT_SHARE = 0.3
 """Largest share of the time left after column generation given to staff-wise descent from the rounded LP roster."""
 
@@ -280,15 +283,17 @@ class _Neighbourhoods:
 
 def _lns(problem: RosterProblem, best: np.ndarray, best_obj: int, *, clock: _Clock, params: RosterParams,
          seed: int, stats: dict[str, float], guide: np.ndarray | None = None, bound: float = -math.inf,
-         rel_gap: float = 0.0, descent: bool = False, descent_first: bool = True) -> tuple[np.ndarray, int, bool]:
+         rel_gap: float = 0.0, descent: bool = False, descent_first: bool = True,
+         descent_share: float | None = None) -> tuple[np.ndarray, int, bool]:
     """Improve ``best`` until the clock runs out or its gap to ``bound`` is at most ``rel_gap``; returns
     (schedule, objective, proven optimal).
 
     With ``guide`` (a roster of a relaxation), one neighbourhood kind frees staff and days around cells
     where the incumbent differs from it. With ``descent``, whenever a CP-SAT neighbourhood has changed the
     incumbent, staff-wise descent (:mod:`optimizer.roster.descent`: whole rosters of single staff members
-    re-planned against the others' cover) runs next on the staff whose rosters it changed (``LNS_DESCENT_SHARE``),
-    and first on everyone unless ``descent_first`` is False (the caller has descended from ``best`` already)."""
+    re-planned against the others' cover) runs next: on everyone, or with ``descent_share`` only on the staff whose
+    rosters it changed and within that share of the LNS's deterministic time (``LNS_DESCENT_SHARE``); and first
+    on everyone unless ``descent_first`` is False (the caller has descended from ``best`` already)."""
     rng = np.random.default_rng(seed)
     staff_descent = StaffDescent(problem, rule_ids=params.rule_ids) if descent else None
     descended = staff_descent is None or not descent_first
@@ -301,21 +306,23 @@ def _lns(problem: RosterProblem, best: np.ndarray, best_obj: int, *, clock: _Clo
     sub_time = params.lns_sub_time_s
     rounds = improved = 0
     descent_dtime = search_dtime = 0.0  # deterministic time spent in descent and in CP-SAT neighbourhoods
+    share = 1.0 if descent_share is None else descent_share
     rule_ids = params.rule_ids
     while clock.seconds_left() > MIN_SUB_TIME_S:
         if rel_gap > 0 and np.isfinite(bound) and best_obj - bound <= rel_gap * max(1.0, abs(best_obj)):
             break
-        # descent may take LNS_DESCENT_SHARE of the LNS's time (the first one, when asked for, is not capped)
-        allowance = LNS_DESCENT_SHARE / (1 - LNS_DESCENT_SHARE) * search_dtime - descent_dtime
-        if not descended and staff_descent is not None and (pending is None or allowance > 0):
+        # with a share, descent after a neighbourhood takes at most that share of the LNS's time
+        capped = share < 1 and pending is not None
+        allowance = share / (1 - share) * search_dtime - descent_dtime if capped else math.inf
+        if not descended and staff_descent is not None and allowance > 0:
             descended = True
-            phase = clock if pending is None else _Clock(
+            phase = clock if not capped else _Clock(
                 deadline=min(clock.deadline, time.perf_counter() + allowance / clock.dtime_per_second),
                 dtime_left=min(clock.dtime_left, allowance), deterministic=clock.deterministic,
                 dtime_per_second=clock.dtime_per_second)
             before = phase.dtime_left
             moved, replaced = staff_descent.improve(best, rng=rng, max_sweeps=DESCENT_SWEEPS, clock=phase,
-                                                    staff=pending)
+                                                    staff=pending if capped else None)
             used = before - phase.dtime_left
             if phase is not clock:
                 clock.charge(used)
@@ -437,9 +444,12 @@ def _solve_block(problem: RosterProblem, *, clock: _Clock, params: RosterParams,
         return best, best_obj, bound, status, source
     if rel_gap > 0 and np.isfinite(bound) and best_obj - bound <= rel_gap * max(1.0, abs(best_obj)):
         return best, best_obj, bound, cp_model.FEASIBLE, source
+    # on long horizons a descent sweep is slow and the descent phase has already converged (LNS_DESCENT_SHARE)
+    long_horizon = columns_next and problem.num_days > params.columns_max_days
     best, obj_int, proven = _lns(problem, best, int(best_obj), clock=clock, params=params, seed=seed, stats=stats,
                                  guide=lp_roster if lp_roster is not None else guide, bound=bound, rel_gap=rel_gap,
-                                 descent=columns_next, descent_first=False)
+                                 descent=columns_next, descent_first=not long_horizon,
+                                 descent_share=LNS_DESCENT_SHARE if long_horizon else None)
     if proven:
         return best, float(obj_int), float(obj_int), cp_model.OPTIMAL, "lns over the whole block"
     status = cp_model.OPTIMAL if obj_int <= bound else cp_model.FEASIBLE

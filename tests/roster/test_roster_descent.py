@@ -166,10 +166,10 @@ def test_descent_restricted_to_staff_changes_only_them(seed: int) -> None:
 
 @pytest.mark.parametrize("share", [0.0, 0.5])
 def test_lns_descent_keeps_to_its_share(share: float, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Descent after an LNS neighbourhood takes at most ``LNS_DESCENT_SHARE`` of the LNS's deterministic time
-    (none at 0, and then no descent moves at all); the roster stays feasible and no worse (checker)."""
+    """With ``descent_share``, descent after an LNS neighbourhood takes at most that share of the LNS's
+    deterministic time (none at 0, and then no descent moves at all); the roster stays feasible and no worse
+    (checker)."""
     solve_module = importlib.import_module("optimizer.roster.solve")
-    monkeypatch.setattr(solve_module, "LNS_DESCENT_SHARE", share)
     p = random_problem(905, E=6, D=12, S=3)
     start = feasible_start(p, 1)
     before = check(p, start)
@@ -189,7 +189,8 @@ def test_lns_descent_keeps_to_its_share(share: float, monkeypatch: pytest.Monkey
     stats: dict[str, float] = {}
     params = RosterParams(num_workers=1, lns_target_vars=20, lns_sub_time_s=0.2)
     best, obj, _ = solve_module._lns(p, start, int(before.objective), clock=clock, params=params, seed=0,
-                                     stats=stats, descent=True, descent_first=False)
+                                     stats=stats, descent=True, descent_first=False,
+                                     descent_share=share)
     after = check(p, best)
     assert after.feasible and after.objective <= before.objective
     assert after.objective == pytest.approx(obj)
