@@ -213,15 +213,15 @@ class StaffDescent:
                 if quiet * size >= movable.size:
                     break
                 continue
-            staff = np.array([e for e, _, _ in found])
+            who = np.array([e for e, _, _ in found])
             rows = np.stack([row for _, row, _ in found])
-            gain = np.array([path for _, _, path in found]) - roster_costs(cost, staff, sched[staff])
-            better = (gain < -1e-9) & (rows != sched[staff]).any(axis=1)
+            gain = np.array([path for _, _, path in found]) - roster_costs(cost, who, sched[who])
+            better = (gain < -1e-9) & (rows != sched[who]).any(axis=1)
             # most promising first, ties in random order
             order = np.flatnonzero(better)[np.lexsort((rng.random(int(better.sum())), gain[better]))]
             changed = 0
             for i in order.tolist():
-                e, row = int(staff[i]), rows[i]
+                e, row = int(who[i]), rows[i]
                 old = sched[e].copy()
                 delta = self._delta(e, old, row, count)
                 if delta >= -1e-9:

@@ -324,7 +324,7 @@ def _lns(problem: RosterProblem, best: np.ndarray, best_obj: int, *, clock: _Clo
             moved, replaced = staff_descent.improve(best, rng=rng, max_sweeps=DESCENT_SWEEPS, clock=phase,
                                                     staff=pending if capped else None)
             used = before - phase.dtime_left
-            if phase is not clock:
+            if capped:
                 clock.charge(used)
             descent_dtime += used
             ev = evaluate_schedule(problem, moved, rule_ids=rule_ids)
