@@ -96,6 +96,11 @@ on the 182 days of Curtois & Qu instance 20: with a full descent after every cha
 in 40 s (8,662 to 8,499), without any descent 43 (to 7,164), and with this rule 30 (to 7,329). With column
 generation the full descent stays: the rule made 13, 18 and 19 worse over three seeds (233.9%, 12.6% and 31.4%
 against 201.0%, 9.2% and 28.3%)."""
+SPARE_FIRST = True
+"""LNS neighbourhoods around an uncovered shift free first the staff who may work it and have room for it in their
+total minutes and shifts (``_Neighbourhoods._spare_first``). On Curtois & Qu instance 13, whose cover asks for
+about all the minutes its staff may work, 30 s of LNS from the same roster (5,286), four seeds: 4,428 on average
+(4,262-4,656) against 4,514 (4,378-4,672) without."""
 DESCENT_SHARE = 0.3
 """Largest share of the time left after column generation given to staff-wise descent from the rounded LP roster."""
 
@@ -254,6 +259,8 @@ class _Neighbourhoods:
                 days = np.arange(max(0, d0 - span), min(D, d0 + span + 1))
                 seed_staff = e0 if e0 >= 0 else int(rng.choice(self.active_staff))
                 order = self.related_staff(seed_staff, s0 if e0 < 0 and s0 >= 0 else None)
+                if e0 < 0 and s0 >= 0 and SPARE_FIRST:
+                    order = self._spare_first(order, schedule, s0)
                 return self._fill_staff(order, days, target)
             kind = "block"
         seed_staff = int(rng.choice(self.active_staff))
@@ -263,6 +270,18 @@ class _Neighbourhoods:
         length = min(D, int(rng.choice([7, 14, 21])))
         start = int(rng.integers(0, D - length + 1))
         return self._fill_staff(order, np.arange(start, start + length), target)
+
+    def _spare_first(self, order: np.ndarray, schedule: np.ndarray, shift: int) -> np.ndarray:
+        """``order`` with the staff who may work ``shift`` and have room for it in their total minutes and shifts
+        moved to the front: an uncovered shift is filled by someone under their maximum, often through a
+        chain of swaps among the others."""
+        p = self.p
+        work = schedule[order] >= 0
+        minutes = np.where(work, p.shift_minutes[np.maximum(schedule[order], 0)], 0).sum(axis=1)
+        room = ((p.max_total_minutes[order] - minutes >= p.shift_minutes[shift])
+                & (p.max_total_shifts[order] > work.sum(axis=1)) & self.allowed[order, shift])
+        out: np.ndarray = np.concatenate([order[room], order[~room]])
+        return out
 
     def _penalty_site(self, schedule: np.ndarray) -> tuple[int, int, int] | None:
         ev = evaluate_schedule(self.p, schedule)

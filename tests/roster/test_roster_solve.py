@@ -279,3 +279,25 @@ def test_master_solvers_reach_the_same_lp_optimum() -> None:
         RosterParams(master_lp="barrier")
     result = solve(p, params=RosterParams(master_lp="ipm", full_model_share=0.01), stop=Stop(time_limit_s=5), seed=0)
     assert check(p, result.schedule).feasible
+
+
+def test_uncovered_shift_neighbourhood_puts_staff_with_room_first() -> None:
+    """Around an uncovered shift the LNS frees first the staff who may work it and still have room for it in
+    their total minutes and shifts, then the others in their given order."""
+    import importlib
+
+    solve_module = importlib.import_module("optimizer.roster.solve")
+    D, S = 4, 2
+    p = RosterProblem(
+        cover_min=np.ones((D, S), dtype=np.int64), shift_minutes=np.array([480, 600]),
+        is_allowed=np.array([[True, True]] * 4 + [[True, False]]),
+        max_total_minutes=np.array([960, 1440, 1440, 1440, 1440]), max_total_shifts=np.array([4, 4, 2, 4, 4]))
+    schedule = np.array([[0, 0, -1, -1],   # 960 of 960 minutes: no room
+                         [0, -1, -1, -1],  # 480 of 1440: room for 600 more
+                         [0, 0, -1, -1],   # 2 of 2 shifts: no room
+                         [-1, -1, -1, -1],  # room
+                         [-1, -1, -1, -1]])  # room, but may not work shift 1
+    hood = solve_module._Neighbourhoods(p, np.random.default_rng(0))
+    order = np.array([4, 3, 2, 1, 0])
+    assert hood._spare_first(order, schedule, 1).tolist() == [3, 1, 4, 2, 0]
+    assert hood._spare_first(order, schedule, 0).tolist() == [4, 3, 1, 2, 0]
