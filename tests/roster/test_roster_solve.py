@@ -8,6 +8,7 @@ seed gives the same roster; invalid fields raise errors naming them.
 
 from __future__ import annotations
 
+import importlib
 import itertools
 
 import numpy as np
@@ -281,12 +282,8 @@ def test_master_solvers_reach_the_same_lp_optimum() -> None:
     assert check(p, result.schedule).feasible
 
 
-def test_uncovered_shift_neighbourhood_puts_staff_with_room_first() -> None:
-    """Around an uncovered shift the LNS frees first the staff who may work it and still have room for it in
-    their total minutes and shifts, then the others in their given order."""
-    import importlib
-
-    solve_module = importlib.import_module("optimizer.roster.solve")
+def room_problem() -> tuple[RosterProblem, np.ndarray]:
+    """Five staff over four days; staff 1 and 3 have room for a shift of type 1, the others not."""
     D, S = 4, 2
     p = RosterProblem(
         cover_min=np.ones((D, S), dtype=np.int64), shift_minutes=np.array([480, 600]),
@@ -297,7 +294,26 @@ def test_uncovered_shift_neighbourhood_puts_staff_with_room_first() -> None:
                          [0, 0, -1, -1],   # 2 of 2 shifts: no room
                          [-1, -1, -1, -1],  # room
                          [-1, -1, -1, -1]])  # room, but may not work shift 1
-    hood = solve_module._Neighbourhoods(p, np.random.default_rng(0))
+    return p, schedule
+
+
+def test_uncovered_shift_neighbourhood_puts_staff_with_room_first() -> None:
+    """Around an uncovered shift the LNS frees first the staff who may work it and still have room for it in
+    their total minutes and shifts, then the others in their given order."""
+    p, schedule = room_problem()
+    hood = importlib.import_module("optimizer.roster.solve")._Neighbourhoods(p, np.random.default_rng(0))
     order = np.array([4, 3, 2, 1, 0])
     assert hood._spare_first(order, schedule, 1).tolist() == [3, 1, 4, 2, 0]
     assert hood._spare_first(order, schedule, 0).tolist() == [4, 3, 1, 2, 0]
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_penalty_neighbourhood_at_an_uncovered_shift_frees_staff_with_room(seed: int) -> None:
+    """Drawn at an uncovered shift of type 1 with room for about one staff member's days, the neighbourhood
+    frees staff 1 or 3 (the ones with room), never first someone at their maximum."""
+    p, schedule = room_problem()
+    hood = importlib.import_module("optimizer.roster.solve")._Neighbourhoods(p, np.random.default_rng(seed))
+    hood._penalty_site = lambda schedule: (-1, 2, 1)  # type: ignore[method-assign]
+    free = hood.draw("penalty", 1.0, schedule)
+    freed = np.flatnonzero(free.any(axis=1)).tolist()
+    assert freed and set(freed) <= {1, 3}
