@@ -27,8 +27,9 @@ first, each with a share of the remaining time in proportion to its number of va
    rosters of the LP solution agree are then fixed and LNS re-optimises the rest from the rounded LP roster;
    if it ran out of time, the LP is no guide and the time goes to the LNS on the whole block.
 5. **LNS**: repeatedly free a neighbourhood (related staff over all days, all staff over a day window, a
-   block of related staff x days, the staff and days around a penalty of the incumbent, or where it differs
-   from the flow roster), fix every other cell to the incumbent and let CP-SAT re-optimise it with the
+   block of related staff x days, the staff and days around a penalty of the incumbent, staff working one day
+   of a weekend moved towards an empty weekend seat (long horizons only), or where it differs from the flow
+   roster), fix every other cell to the incumbent and let CP-SAT re-optimise it with the
    incumbent as hint. Equal or better rosters are accepted; the neighbourhood size adapts (up after a
    proven-optimal sub-solve, down after a timeout). In blocks with column generation, staff-wise descent runs
    again after each CP-SAT neighbourhood that changed the incumbent; on longer horizons it re-plans only the staff
@@ -101,6 +102,13 @@ SPARE_FIRST = True
 total minutes and shifts (``_Neighbourhoods._spare_first``). On Curtois & Qu instance 13, whose cover asks for
 about all the minutes its staff may work, 30 s of LNS from the same roster (5,286), four seeds: 4,428 on average
 (4,262-4,656) against 4,514 (4,378-4,672) without."""
+WEEKEND_KINDS = 3
+"""Weight of the weekend-swap neighbourhood (``_Neighbourhoods._weekend_swap``) in the LNS's draw, against 1 for each
+other kind, in blocks whose horizon is too long for column generation (none elsewhere). LNS from the same roster,
+three seeds, mean without / with: Curtois & Qu instance 20 (20 s after its descent phase, from 9,286) 8,304 /
+7,792, and end to end (60 s, seeds 0 and 1) 8,272 / 7,428 and 7,819 / 7,576. With column generation it was not
+clearly better: 19 (20 s from 5,079) 4,366 / 4,229 but end to end 4,044 / 3,797 and 3,863 / 4,516; 13 (30 s from
+4,839) 3,812 / 3,892."""
 DESCENT_SHARE = 0.3
 """Largest share of the time left after column generation given to staff-wise descent from the rounded LP roster."""
 
@@ -251,6 +259,11 @@ class _Neighbourhoods:
                 order = np.concatenate([order[mismatch], order[~mismatch]])
                 return self._fill_staff(order, days, target)
             kind = "penalty"
+        if kind == "weekend":
+            free = self._weekend_swap(schedule, target)
+            if free is not None:
+                return free
+            kind = "penalty"
         if kind == "penalty":
             found = self._penalty_site(schedule)
             if found is not None:
@@ -283,6 +296,56 @@ class _Neighbourhoods:
         out: np.ndarray = np.concatenate([order[room], order[~room]])
         return out
 
+    def _weekend_swap(self, schedule: np.ndarray, target: float) -> np.ndarray | None:
+        """Neighbourhood that moves staff-weekends to a weekend with an empty seat; None when no weekend day has
+        one (or no other weekend has anyone working only one of its days).
+
+        Where the weekend limit binds, an empty seat on a weekend is filled only by someone who gives up another
+        weekend. The cheapest source is a weekend on which some staff work only one of its two days: one
+        working both covers what two single days did and frees the other's weekend. No single staff member's
+        roster change does that (either alone gains nothing), so the staff-wise descent never finds it, and
+        neighbourhoods of related staff rarely hold both. This one picks an empty weekend seat (weighted by its
+        missing head-count), another weekend at random weighted by how many work only one of its days, and
+        frees first the staff working only one day of either, then staff who may work the empty seat's shift,
+        over a few days around both weekends, up to ``target`` variables (source: practice; on Curtois & Qu
+        instances 13, 19 and 20 the weekend limits are the scarcest resource and most empty seats fall on
+        weekends)."""
+        p, rng, D = self.p, self.rng, self.p.num_days
+        wk = p.weekend_idx
+        W = p.num_weekends
+        if W < 2 or self.active_staff.size == 0:
+            return None
+        work = schedule >= 0
+        count = np.zeros((D, p.num_shifts), dtype=np.int64)
+        e_idx, d_idx = np.nonzero(work)
+        np.add.at(count, (d_idx, schedule[e_idx, d_idx]), 1)
+        short = np.maximum(p.cover_min - count, 0) * (wk >= 0)[:, None]
+        if not short.any():
+            return None
+        flat = short.ravel().astype(np.float64)
+        d2, s2 = divmod(int(rng.choice(flat.size, p=flat / flat.sum())), p.num_shifts)
+        w2 = int(wk[d2])
+        on_weekend = np.flatnonzero(wk >= 0)
+        rows, cols = np.nonzero(work[:, on_weekend])
+        days_worked = np.zeros((p.num_staff, W), dtype=np.int64)
+        np.add.at(days_worked, (rows, wk[on_weekend][cols]), 1)
+        two_days = np.bincount(wk[on_weekend], minlength=W) == 2
+        single = (days_worked == 1) & two_days[None, :]
+        weight = single[self.active_staff].sum(axis=0).astype(np.float64)
+        weight[w2] = 0
+        if weight.sum() == 0:
+            return None
+        w1 = int(rng.choice(W, p=weight / weight.sum()))
+        first = self.active_staff[(single[:, w1] | single[:, w2])[self.active_staff]]
+        others = self.related_staff(int(rng.choice(self.active_staff)), s2)
+        order = np.concatenate([rng.permutation(first), others[~np.isin(others, first)]])
+        span = int(rng.integers(2, 5))
+        days = np.zeros(D, dtype=bool)
+        for w in (w1, w2):
+            on = np.flatnonzero(wk == w)
+            days[max(0, on[0] - span):min(D, on[-1] + span + 1)] = True
+        return self._fill_staff(order, np.flatnonzero(days), target)
+
     def _penalty_site(self, schedule: np.ndarray) -> tuple[int, int, int] | None:
         ev = evaluate_schedule(self.p, schedule)
         rows = [mt for rid, mt in ev.matches.items() if rid in ev.term_totals and len(mt)]
@@ -303,7 +366,7 @@ class _Neighbourhoods:
 def _lns(problem: RosterProblem, best: np.ndarray, best_obj: int, *, clock: _Clock, params: RosterParams,
          seed: int, stats: dict[str, float], guide: np.ndarray | None = None, bound: float = -math.inf,
          rel_gap: float = 0.0, descent: bool = False, descent_first: bool = True,
-         descent_share: float | None = None) -> tuple[np.ndarray, int, bool]:
+         descent_share: float | None = None, weekend_kinds: int = 0) -> tuple[np.ndarray, int, bool]:
     """Improve ``best`` until the clock runs out or its gap to ``bound`` is at most ``rel_gap``; returns
     (schedule, objective, proven optimal).
 
@@ -312,13 +375,14 @@ def _lns(problem: RosterProblem, best: np.ndarray, best_obj: int, *, clock: _Clo
     incumbent, staff-wise descent (:mod:`optimizer.roster.descent`: whole rosters of single staff members
     re-planned against the others' cover) runs next: on everyone, or with ``descent_share`` only on the staff whose
     rosters it changed and within that share of the LNS's deterministic time (``LNS_DESCENT_SHARE``); and first
-    on everyone unless ``descent_first`` is False (the caller has descended from ``best`` already)."""
+    on everyone unless ``descent_first`` is False (the caller has descended from ``best`` already). The
+    weekend-swap neighbourhood is drawn with weight ``weekend_kinds`` (``WEEKEND_KINDS``), each other kind 1."""
     rng = np.random.default_rng(seed)
     staff_descent = StaffDescent(problem, rule_ids=params.rule_ids) if descent else None
     descended = staff_descent is None or not descent_first
     pending: np.ndarray | None = None  # staff whose rosters changed since the last descent (None: everyone)
     hood = _Neighbourhoods(problem, rng, guide)
-    kinds = hood.KINDS + (("guide", "guide") if guide is not None else ())
+    kinds = hood.KINDS + (("guide", "guide") if guide is not None else ()) + (("weekend",) * weekend_kinds)
     if hood.total == 0:
         return best, best_obj, True
     target = float(min(params.lns_target_vars, hood.total))
@@ -468,7 +532,8 @@ def _solve_block(problem: RosterProblem, *, clock: _Clock, params: RosterParams,
     best, obj_int, proven = _lns(problem, best, int(best_obj), clock=clock, params=params, seed=seed, stats=stats,
                                  guide=lp_roster if lp_roster is not None else guide, bound=bound, rel_gap=rel_gap,
                                  descent=columns_next, descent_first=not long_horizon,
-                                 descent_share=LNS_DESCENT_SHARE if long_horizon else None)
+                                 descent_share=LNS_DESCENT_SHARE if long_horizon else None,
+                                 weekend_kinds=WEEKEND_KINDS if long_horizon else 0)
     if proven:
         return best, float(obj_int), float(obj_int), cp_model.OPTIMAL, "lns over the whole block"
     status = cp_model.OPTIMAL if obj_int <= bound else cp_model.FEASIBLE

@@ -16,6 +16,7 @@ import pytest
 from ortools.sat.python import cp_model
 
 from optimizer.roster import FREE, RosterParams, RosterProblem, build_model, evaluate_schedule, solve
+from optimizer.roster.descent import StaffDescent
 from optimizer.stop import Stop
 
 try:  # tests/ may or may not become a package
@@ -317,3 +318,89 @@ def test_penalty_neighbourhood_at_an_uncovered_shift_frees_staff_with_room(seed:
     free = hood.draw("penalty", 1.0, schedule)
     freed = np.flatnonzero(free.any(axis=1)).tolist()
     assert freed and set(freed) <= {1, 3}
+
+
+def weekend_problem() -> tuple[RosterProblem, np.ndarray]:
+    """Three weeks from a Monday, one shift type, one weekend each. Weekend 0 (days 5, 6) needs one person a day
+    and is covered by staff 0 on Saturday and staff 1 on Sunday; weekend 1 needs one on Saturday (day 12), and
+    nobody works it; staff 2-5 cover weekend 2 (days 19, 20, four a day) on both days. Everyone may work one
+    weekend."""
+    D, E = 21, 6
+    cover = np.zeros((D, 1), dtype=np.int64)
+    cover[[5, 6, 12], 0] = 1
+    cover[[19, 20], 0] = 4
+    p = RosterProblem(cover_min=cover, is_allowed=np.ones((E, 1), dtype=bool), max_weekends=np.ones(E, dtype=np.int64))
+    schedule = np.full((E, D), -1, dtype=np.int64)
+    schedule[0, 5] = schedule[1, 6] = 0
+    schedule[2:, 19:21] = 0
+    return p, schedule
+
+
+def test_weekend_seat_needs_two_staff_to_move() -> None:
+    """The premise of the weekend-swap neighbourhood: no single staff member's roster change fills the empty
+    weekend seat without opening another, so staff-wise descent leaves the roster as it is."""
+    p, schedule = weekend_problem()
+    moved, replaced = StaffDescent(p).improve(schedule)
+    assert replaced == 0 and np.array_equal(moved, schedule)
+    assert evaluate(spec_from_problem(p), roster_from_schedule(schedule)).terms["under"] == 100
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_weekend_swap_neighbourhood_frees_single_day_staff_and_fills_the_seat(seed: int) -> None:
+    """Drawn at the empty seat of weekend 1, the neighbourhood frees the staff working one day of weekend 0 first
+    (never one of staff 2-5, who work both days of their weekend), over days around weekends 0 and 1 only;
+    re-solved with everything else fixed, one of them works both days of weekend 0 and the other the empty seat
+    (checker: no hard violation, nothing uncovered)."""
+    p, schedule = weekend_problem()
+    solve_mod = importlib.import_module("optimizer.roster.solve")
+    hood = solve_mod._Neighbourhoods(p, np.random.default_rng(seed))
+    first = hood.draw("weekend", 1.0, schedule)
+    assert np.flatnonzero(first.any(axis=1)).tolist() in ([0], [1])
+    free = solve_mod._Neighbourhoods(p, np.random.default_rng(seed)).draw("weekend", 1e9, schedule)
+    days = np.flatnonzero(free.any(axis=0))
+    assert {5, 6, 12} <= set(days.tolist()) and days.max() < 19
+    sub = p.replace(fixed=np.where(free, FREE, schedule))
+    m = build_model(sub)
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    assert solver.solve(m.model) == cp_model.OPTIMAL
+    new = solve_mod.decode(m, np.asarray(solver.response_proto.solution, dtype=np.int64))
+    report = evaluate(spec_from_problem(p), roster_from_schedule(new))
+    assert not report.violations and report.terms["under"] == 0
+    assert np.array_equal(new[2:], schedule[2:])
+
+
+def test_weekend_swap_needs_an_empty_weekend_seat_and_a_single_day_elsewhere() -> None:
+    p, schedule = weekend_problem()
+    hood = importlib.import_module("optimizer.roster.solve")._Neighbourhoods(p, np.random.default_rng(0))
+    covered = schedule.copy()
+    covered[0, 6], covered[1, 6], covered[1, 12] = 0, -1, 0  # staff 0 both days of weekend 0, staff 1 the seat
+    assert hood._weekend_swap(covered, 1e9) is None
+    alone = schedule.copy()
+    alone[1, 6], alone[0, 6] = -1, 0  # weekend 0 worked on both days by staff 0: nobody works one day only
+    assert hood._weekend_swap(alone, 1e9) is None
+
+
+@pytest.mark.parametrize("weight", [0, 20])
+def test_lns_draws_weekend_swaps_only_with_a_weight(weight: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``_lns(weekend_kinds=...)`` draws the weekend-swap neighbourhood (long horizons pass ``WEEKEND_KINDS``,
+    other blocks 0), and its roster stays feasible and no worse (checker)."""
+    p, schedule = weekend_problem()
+    solve_mod = importlib.import_module("optimizer.roster.solve")
+    calls: list[int] = []
+    original = solve_mod._Neighbourhoods._weekend_swap
+
+    def spy(self: object, sched: np.ndarray, target: float) -> np.ndarray | None:
+        calls.append(1)
+        return original(self, sched, target)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(solve_mod._Neighbourhoods, "_weekend_swap", spy)
+    params = RosterParams(num_workers=1)
+    clock = solve_mod._Clock(deadline=float("inf"), dtime_left=0.5, deterministic=True,
+                             dtime_per_second=params.dtime_per_second)
+    start = int(evaluate_schedule(p, schedule).objective)
+    best, obj, _ = solve_mod._lns(p, schedule, start, clock=clock, params=params, seed=0, stats={},
+                                  weekend_kinds=weight)
+    assert bool(calls) == (weight > 0)
+    report = evaluate(spec_from_problem(p), roster_from_schedule(best))
+    assert not report.violations and report.objective == obj <= start
