@@ -106,7 +106,7 @@ WEEKEND_KINDS = 3
 """Weight of the weekend-swap neighbourhood (``_Neighbourhoods._weekend_swap``) in the LNS's draw, against 1 for each
 other kind, in blocks whose horizon is too long for column generation (none elsewhere). LNS from the same roster,
 three seeds, mean without / with: Curtois & Qu instance 20 (20 s after its descent phase, from 9,286) 8,304 /
-7,792, and end to end (60 s, seeds 0 and 1) 8,272 / 7,428 and 7,819 / 7,576. With column generation it was not
+7,792, and end to end (60 s, seeds 0-2) 8,272 / 7,428, 7,819 / 7,576 and 8,809 / 8,431. With column generation it was not
 clearly better: 19 (20 s from 5,079) 4,366 / 4,229 but end to end 4,044 / 3,797 and 3,863 / 4,516; 13 (30 s from
 4,839) 3,812 / 3,892."""
 DESCENT_SHARE = 0.3
