@@ -54,6 +54,7 @@ from ortools.sat.python import cp_model
 
 from optimizer.roster.columns import ColumnGeneration
 from optimizer.roster.components import restrict, split_components
+from optimizer.roster.constraints import staffed
 from optimizer.roster.cover_lp import cover_lp_relaxation
 from optimizer.roster.descent import BATCH, StaffDescent
 from optimizer.roster.evaluate import build_model, evaluate_schedule
@@ -316,10 +317,7 @@ class _Neighbourhoods:
         if W < 2 or self.active_staff.size == 0:
             return None
         work = schedule >= 0
-        count = np.zeros((D, p.num_shifts), dtype=np.int64)
-        e_idx, d_idx = np.nonzero(work)
-        np.add.at(count, (d_idx, schedule[e_idx, d_idx]), 1)
-        short = np.maximum(p.cover_min - count, 0) * (wk >= 0)[:, None]
+        short = np.maximum(p.cover_min - staffed(p, schedule), 0) * (wk >= 0)[:, None]
         if not short.any():
             return None
         flat = short.ravel().astype(np.float64)
