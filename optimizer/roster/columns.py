@@ -3,7 +3,8 @@
 Each column is a whole roster of one staff member that keeps every staff-level hard rule. The restricted
 master LP (HiGHS) picks a convex combination of columns per staff member and pays the coupling terms: under-,
 ideal- and over-cover per (day, shift), seats, budgets and fairness spreads. Pricing first runs the fast
-labelling search of :mod:`optimizer.roster.pricing` for all staff at once (heuristic: it may miss rosters), at
+labelling search of :mod:`optimizer.roster.pricing` for all staff at once, split over ``num_workers`` threads
+(heuristic: it may miss rosters), at
 smoothed duals (``LABEL_SMOOTHING``) and, where it buckets totals, again with exact totals if that finds nothing;
 only when it finds nothing at the LP duals either, or when its columns no longer lower the LP
 (``LABEL_STALL_SHARE``), does exact pricing run: per staff member, the roster of least reduced cost with
@@ -35,7 +36,7 @@ from optimizer.roster import objectives as soft
 from optimizer.roster.components import restrict
 from optimizer.roster.evaluate import evaluate_schedule, select_rules
 from optimizer.roster.model import RosterModel
-from optimizer.roster.pricing import LabelPricer, cell_costs, roster_costs
+from optimizer.roster.pricing import LabelPricer, cell_costs, price_in_parts, roster_costs
 from optimizer.roster.problem import FREE, RosterProblem
 
 COUPLING = frozenset({hard.MAX_COVER, hard.GROUP_BUDGET, soft.UNDER_COVER, soft.IDEAL_SHORTFALL,
@@ -94,7 +95,8 @@ class ColumnGeneration:
     rule_ids : tuple of str or None
         Rules modelled (default all).
     num_workers : int
-        Pricing problems solved in parallel threads, one CP-SAT worker each.
+        Pricing problems solved in parallel threads, one CP-SAT worker each; the labelling pricing is split over as
+        many threads (:func:`optimizer.roster.pricing.price_in_parts`).
     seed : int
     master : str
         Master LP solver, one of ``MASTER_SOLVERS`` (default ``"simplex"``).
@@ -140,6 +142,7 @@ class ColumnGeneration:
         self.label_columns = 0
         self.columns: list[tuple[int, np.ndarray, float]] = []  # staff, roster row, own cost
         self.seen: set[tuple[int, bytes]] = set()
+        self._pool: ThreadPoolExecutor | None = None  # threads of a run(), also for the labelling pricing
         self.lagrangian_bound = -math.inf
         self.lp_value = math.inf
         self.iterations = 0
@@ -438,8 +441,9 @@ class ColumnGeneration:
         assert labels is not None
         cost = self.own_cells - self.cell_prices(duals)
         threshold = duals[self.conv_row:self.conv_row + self.E] - self.own_const - 1e-6
-        found = labels.price(cost, staff, per_staff=LABEL_COLUMNS_PER_STAFF, threshold=threshold)
-        dtime = labels.work_done / LABELS_PER_SECOND * self.dtime_per_second
+        found, work = price_in_parts(labels, cost, staff, pool=self._pool, parts=self.num_workers,
+                                     per_staff=LABEL_COLUMNS_PER_STAFF, threshold=threshold)
+        dtime = work / LABELS_PER_SECOND * self.dtime_per_second
         added = 0
         if not found:
             return 0, dtime
@@ -500,6 +504,7 @@ class ColumnGeneration:
         the time left (from the third iteration on; ``EARLY_STOP_FACTOR``)."""
         h = self.h
         pool = ThreadPoolExecutor(max_workers=self.num_workers) if self.num_workers > 1 else None
+        self._pool = pool
         last_rows: dict[int, np.ndarray] = {}
         for e, row, _ in self.columns:
             last_rows[e] = row
@@ -599,6 +604,7 @@ class ColumnGeneration:
                 else:
                     alpha = smoothing
         finally:
+            self._pool = None
             if pool is not None:
                 pool.shutdown(wait=True)
         if self.columns:

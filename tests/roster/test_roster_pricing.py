@@ -7,6 +7,7 @@ enumerating every roster of one staff member on small horizons.
 from __future__ import annotations
 
 import itertools
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -16,7 +17,14 @@ from optimizer.roster import objectives as soft
 from optimizer.roster.columns import ColumnGeneration, labelling_stalled
 from optimizer.roster.components import restrict
 from optimizer.roster.evaluate import HARD_RULES
-from optimizer.roster.pricing import LabelPricer, _dominated, cell_costs, cost_to_go, roster_costs
+from optimizer.roster.pricing import (
+    LabelPricer,
+    _dominated,
+    cell_costs,
+    cost_to_go,
+    price_in_parts,
+    roster_costs,
+)
 
 try:  # tests/ may or may not become a package
     from tests.roster.test_roster_solve import random_problem
@@ -361,3 +369,42 @@ def test_pruning_keeps_the_search_exact(seed: int) -> None:
             again = [c for f, _, c in unpruned.price(cost, np.array([e]), per_staff=1, **kw) if f == e]
             assert again == [pytest.approx(best)]
             assert pricer.work_done <= unpruned.work_done
+
+
+@pytest.mark.parametrize(("seed", "parts"), [(0, 2), (1, 3), (2, 2)])
+def test_pricing_in_parts_finds_what_one_search_finds(seed: int, parts: int) -> None:
+    """Split over threads, the labelling search returns the same rosters, costs and order as one call, and the
+    same total work: each staff member's search is independent of the others'."""
+    p = random_problem(900 + seed, E=9, D=12, S=3)
+    rng = np.random.default_rng(seed)
+    cost = rng.normal(0, 10, size=(p.num_staff, p.num_days, p.num_shifts + 1))
+    staff = rng.permutation(p.num_staff)[:8]
+    threshold = np.full(p.num_staff, 5.0)
+    one = LabelPricer(p, HARD)
+    expected = one.price(cost, staff, per_staff=3, threshold=threshold)
+    assert expected and len({e for e, _, _ in expected}) > parts  # several staff, so every part has some
+    with ThreadPoolExecutor(max_workers=parts) as pool:
+        found, work = price_in_parts(LabelPricer(p, HARD), cost, staff, pool=pool, parts=parts, per_staff=3,
+                                     threshold=threshold)
+    assert work == one.work_done
+    assert [(e, row.tolist(), c) for e, row, c in found] == [(e, row.tolist(), c) for e, row, c in expected]
+    unsplit, work_unsplit = price_in_parts(one, cost, staff, pool=None, parts=parts, per_staff=3,
+                                           threshold=threshold)
+    assert work_unsplit == work and len(unsplit) == len(found)
+
+
+def test_column_generation_labels_the_same_with_threads() -> None:
+    """The master's labelling round adds the same columns whether it runs in one thread or in parts."""
+    p = random_problem(950, E=8, D=10, S=3)
+    added = []
+    for workers in (1, 2):
+        cg = ColumnGeneration(p, num_workers=workers, seed=0)
+        cg.h.run()
+        duals = np.asarray(cg.h.getSolution().row_dual, dtype=np.float64)
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            cg._pool = pool if workers > 1 else None
+            count, _ = cg.price_labels(duals, np.arange(p.num_staff))
+            cg._pool = None
+        assert count > 0
+        added.append([(e, row.tolist()) for e, row, _ in cg.columns])
+    assert added[0] == added[1]
