@@ -4,8 +4,8 @@ Each column is a whole roster of one staff member that keeps every staff-level h
 master LP (HiGHS) picks a convex combination of columns per staff member and pays the coupling terms: under-,
 ideal- and over-cover per (day, shift), seats, budgets and fairness spreads. Pricing first runs the fast
 labelling search of :mod:`optimizer.roster.pricing` for all staff at once, split over ``num_workers`` threads
-(heuristic: it may miss rosters), at
-smoothed duals (``LABEL_SMOOTHING``) and, where it buckets totals, again with exact totals if that finds nothing;
+(heuristic: it may miss rosters), at smoothed duals (``LABEL_SMOOTHING``) and, where it buckets totals, again with
+exact totals if that finds nothing;
 only when it finds nothing at the LP duals either, or when its columns no longer lower the LP
 (``LABEL_STALL_SHARE``), does exact pricing run: per staff member, the roster of least reduced cost with
 CP-SAT on the one-staff model (the same rule faces as the full model, with the duals added to the objective).
