@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import Any
 
 import highspy
@@ -142,7 +142,6 @@ class ColumnGeneration:
         self.label_columns = 0
         self.columns: list[tuple[int, np.ndarray, float]] = []  # staff, roster row, own cost
         self.seen: set[tuple[int, bytes]] = set()
-        self._pool: ThreadPoolExecutor | None = None  # threads of a run(), also for the labelling pricing
         self.lagrangian_bound = -math.inf
         self.lp_value = math.inf
         self.iterations = 0
@@ -433,15 +432,16 @@ class ColumnGeneration:
                     out[i, :, :S] -= (duals[hi_row] + duals[lo_row]) * count
         return out
 
-    def price_labels(self, duals: np.ndarray, staff: np.ndarray, *, fine: bool = False) -> tuple[int, float]:
+    def price_labels(self, duals: np.ndarray, staff: np.ndarray, *, fine: bool = False,
+                     pool: Executor | None = None) -> tuple[int, float]:
         """Labelling pricing (:mod:`optimizer.roster.pricing`) of ``staff`` at ``duals`` (with ``fine``, the
-        search with exact totals): adds the rosters of negative reduced cost at ``duals`` it finds; returns
-        (columns added, deterministic time to charge)."""
+        search with exact totals; with ``pool``, split over ``num_workers`` of its threads): adds the rosters of
+        negative reduced cost at ``duals`` it finds; returns (columns added, deterministic time to charge)."""
         labels = self.fine_labels if fine else self.labels
         assert labels is not None
         cost = self.own_cells - self.cell_prices(duals)
         threshold = duals[self.conv_row:self.conv_row + self.E] - self.own_const - 1e-6
-        found, work = price_in_parts(labels, cost, staff, pool=self._pool, parts=self.num_workers,
+        found, work = price_in_parts(labels, cost, staff, pool=pool, parts=self.num_workers,
                                      per_staff=LABEL_COLUMNS_PER_STAFF, threshold=threshold)
         dtime = work / LABELS_PER_SECOND * self.dtime_per_second
         added = 0
@@ -458,7 +458,8 @@ class ColumnGeneration:
         self.label_columns += added
         return added, dtime
 
-    def _label_round(self, lp_duals: np.ndarray, center: np.ndarray | None, beta: float) -> tuple[int, float, np.ndarray]:
+    def _label_round(self, lp_duals: np.ndarray, center: np.ndarray | None, beta: float,
+                     pool: Executor | None = None) -> tuple[int, float, np.ndarray]:
         """One round of labelling pricing: at the smoothed duals ``beta * center + (1 - beta) * lp_duals``, then,
         if that finds nothing, at the LP duals; each first with the bucketed search, then with exact totals.
         Returns (columns added, deterministic time, the duals that found them or the LP duals)."""
@@ -467,7 +468,7 @@ class ColumnGeneration:
         staff = np.arange(self.E)
         for duals in points:
             for fine in (False, True) if self.fine_labels is not None else (False,):
-                added, work = self.price_labels(duals, staff, fine=fine)
+                added, work = self.price_labels(duals, staff, fine=fine, pool=pool)
                 dtime += work
                 if added:
                     return added, dtime, duals
@@ -504,7 +505,6 @@ class ColumnGeneration:
         the time left (from the third iteration on; ``EARLY_STOP_FACTOR``)."""
         h = self.h
         pool = ThreadPoolExecutor(max_workers=self.num_workers) if self.num_workers > 1 else None
-        self._pool = pool
         last_rows: dict[int, np.ndarray] = {}
         for e, row, _ in self.columns:
             last_rows[e] = row
@@ -532,7 +532,7 @@ class ColumnGeneration:
                 lp_trail.append(self.lp_value)
                 if self.labels is not None and labelling and not labelling_stalled(lp_trail):
                     # fast heuristic pricing first; exact pricing only when it finds nothing or the LP stalls
-                    added, dtime, label_center = self._label_round(lp_duals, label_center, beta)
+                    added, dtime, label_center = self._label_round(lp_duals, label_center, beta, pool)
                     clock.charge(dtime)
                     if added:
                         self.iterations += 1
@@ -604,7 +604,6 @@ class ColumnGeneration:
                 else:
                     alpha = smoothing
         finally:
-            self._pool = None
             if pool is not None:
                 pool.shutdown(wait=True)
         if self.columns:

@@ -402,9 +402,7 @@ def test_column_generation_labels_the_same_with_threads() -> None:
         cg.h.run()
         duals = np.asarray(cg.h.getSolution().row_dual, dtype=np.float64)
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            cg._pool = pool if workers > 1 else None
-            count, _ = cg.price_labels(duals, np.arange(p.num_staff))
-            cg._pool = None
+            count, _ = cg.price_labels(duals, np.arange(p.num_staff), pool=pool if workers > 1 else None)
         assert count > 0
         added.append([(e, row.tolist()) for e, row, _ in cg.columns])
     assert added[0] == added[1]
