@@ -641,6 +641,22 @@ class ColumnGeneration:
         return float(math.ceil(self.lagrangian_bound - 1e-6))
 
     # ------------------------------------------------------------------ LP-guided rosters
+    def lp_cells(self) -> np.ndarray | None:
+        """The master LP solution per cell: ``[E, D, S]``, the weight of the columns in which each staff member works
+        each (day, shift) (their fractional rosters, each summing to at most one per day); None before the master
+        has a solution."""
+        if not self.columns or self.h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            return None
+        value = np.asarray(self.h.getSolution().col_value)[self.num_fixed_cols:]
+        cells = np.zeros((self.E, self.D, self.S), dtype=np.float64)
+        for j, (e, row, _) in enumerate(self.columns):
+            lam = value[j] if j < value.size else 0.0
+            if lam <= 1e-9:
+                continue
+            days = np.flatnonzero(row >= 0)
+            cells[e, days, row[days]] += lam
+        return cells
+
     def lp_guide(self) -> tuple[np.ndarray, np.ndarray] | None:
         """From the master LP solution: the cells on which all columns in use agree (``[E, D]`` value, or
         ``FREE`` where they differ) and a rounded roster (per staff member its column of largest weight).

@@ -70,6 +70,23 @@ def marginal_cover(problem: RosterProblem, count: np.ndarray, rule_ids: frozense
     return out
 
 
+def expected_marginal_cover(problem: RosterProblem, count: np.ndarray,
+                            rule_ids: frozenset[str] | set[str]) -> np.ndarray:
+    """:func:`marginal_cover`'s soft terms at fractional head-counts ``count`` (``[D, S]``), e.g. an LP's expected
+    cover: a term's step is taken in the share in which the one more person falls below (or beyond) its head-count,
+    ``-under_weight * clip(cover_min - count, 0, 1)`` and likewise, so that it equals :func:`marginal_cover`'s soft
+    terms at integer counts. The hard maximum is not applied (the caller closes cells on counts it knows)."""
+    p = problem
+    out = np.zeros(count.shape, dtype=np.float64)
+    if soft.UNDER_COVER in rule_ids:
+        out -= p.under_weight * np.clip(p.cover_min - count, 0.0, 1.0)
+    if soft.IDEAL_SHORTFALL in rule_ids:
+        out -= p.ideal_short_weight * np.clip(p.cover_ideal - count, 0.0, 1.0)
+    if soft.OVER_COVER in rule_ids:
+        out += p.over_weight * np.clip(count + 1.0 - p.cover_ideal, 0.0, 1.0)
+    return out
+
+
 class StaffDescent:
     """Staff-wise descent on rosters of ``problem`` (see the module docstring).
 
@@ -144,18 +161,43 @@ class StaffDescent:
             clock.charge(self.batch_work / labels_per_second * getattr(clock, "dtime_per_second", 1.0))
         return found, cost, count
 
+    def _respond_expected(self, sched: np.ndarray, group: np.ndarray, expected: np.ndarray, waiting: np.ndarray, *,
+                          clock: Any, labels_per_second: float) -> tuple[list[tuple[int, np.ndarray, float]], np.ndarray]:
+        """Best responses of ``group`` against the head-counts of ``sched`` plus the ``expected`` cover of the staff
+        ``waiting`` to be planned (``group`` among them) other than the one responding (hard maximum applied to the
+        known head-counts only); returns (found, counts)."""
+        p = self.p
+        S = p.num_shifts
+        count = hard.staffed(p, sched)
+        rest = count + expected[waiting].sum(axis=0)
+        cost = self.own_cells.copy()
+        cost[group, :, :S] += expected_marginal_cover(p, rest[None, :, :] - expected[group], self.active)
+        if hard.MAX_COVER in self.active:
+            cost[group, :, :S] = np.where((count >= p.cover_max)[None, :, :], CLOSED, cost[group, :, :S])
+        found = self.pricer.price(cost, group, per_staff=1, keep=None)
+        self.work_done += self.pricer.work_done
+        self.batch_work = self.pricer.work_done
+        if clock is not None:
+            clock.charge(self.batch_work / labels_per_second * getattr(clock, "dtime_per_second", 1.0))
+        return found, count
+
     def _out_of_time(self, clock: Any, labels_per_second: float) -> bool:
         """A batch costs about what the last one did: do not start one that cannot end in time."""
         return clock is not None and clock.seconds_left() <= max(0.05, self.batch_work / labels_per_second)
 
     def construct(self, *, rng: np.random.Generator | None = None, clock: Any = None,
-                  labels_per_second: float = LABELS_PER_SECOND) -> np.ndarray:
+                  labels_per_second: float = LABELS_PER_SECOND, expected: np.ndarray | None = None) -> np.ndarray:
         """A roster built by best responses in turn: from everyone off (fixed cells kept), each batch of staff
         members takes the cheapest roster the labelling search finds against the cover of those planned so far.
         Responses are applied one at a time; one that would take a seat filled meanwhile by its own batch (hard
         maximum head-count) is dropped and its staff member searched again alone at the end, against the counts
         then (it takes a full seat only if its own rules leave no other way). Staff for whom the search finds
-        nothing keep their row (days off); the caller checks feasibility (budgets are not considered)."""
+        nothing keep their row (days off); the caller checks feasibility (budgets are not considered).
+
+        With ``expected`` (``[E, D, S]``, e.g. the master LP's fractional rosters,
+        :meth:`optimizer.roster.columns.ColumnGeneration.lp_cells`), each batch responds instead to the cover of
+        those planned so far plus the expected cover of everyone not yet planned but itself
+        (:func:`expected_marginal_cover`), so that early staff leave room for what the LP gives later ones."""
         p = self.p
         rng = rng or np.random.default_rng(0)
         sched = np.where(p.fixed == FREE, -1, p.fixed).astype(np.int64)
@@ -163,12 +205,19 @@ class StaffDescent:
         queue = rng.permutation(self.movable).tolist()
         retry: list[int] = []
         capped = hard.MAX_COVER in self.active
+        if expected is not None:  # fixed cells are in the head-counts already
+            expected = np.where((p.fixed == FREE)[:, :, None], expected, 0.0)
         while (queue or retry) and not self._out_of_time(clock, labels_per_second):
             alone = not queue  # a retried staff member is searched alone: nothing else moves the counts
             group = np.sort(np.array(queue[:size] if queue else retry[:1], dtype=np.int64))
             queue, retry = (queue[size:], retry) if queue else (queue, retry[1:])
-            found, _, count = self._respond(sched, group, keep=None, clock=clock,
-                                            labels_per_second=labels_per_second)
+            if expected is None:
+                found, _, count = self._respond(sched, group, keep=None, clock=clock,
+                                                labels_per_second=labels_per_second)
+            else:
+                waiting = np.array(queue + retry + group.tolist(), dtype=np.int64)
+                found, count = self._respond_expected(sched, group, expected, waiting,
+                                                      clock=clock, labels_per_second=labels_per_second)
             for e, row, _ in found:
                 days = np.flatnonzero((row >= 0) & (p.fixed[e] == FREE))
                 if not alone and capped and np.any(count[days, row[days]] >= p.cover_max[days, row[days]]):

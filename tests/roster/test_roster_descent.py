@@ -15,9 +15,10 @@ import pytest
 
 from optimizer.roster import RosterParams, RosterProblem, evaluate_schedule, solve
 from optimizer.roster import objectives as soft
+from optimizer.roster.columns import ColumnGeneration
 from optimizer.roster.components import restrict
 from optimizer.roster.constraints import MAX_COVER
-from optimizer.roster.descent import CLOSED, StaffDescent, marginal_cover
+from optimizer.roster.descent import CLOSED, StaffDescent, expected_marginal_cover, marginal_cover
 from optimizer.roster.evaluate import HARD_RULES
 from optimizer.roster.pricing import LabelPricer
 from optimizer.stop import Stop
@@ -229,6 +230,61 @@ def test_construct_gives_every_staff_member_a_roster_that_keeps_their_rules(seed
         sub = restrict(loose, np.array([e]), np.arange(p.num_shifts))
         assert check(sub, built[e][None, :]).feasible
     assert not [v for v in check(p, built).violations if "seats" in v]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_expected_marginal_cover_interpolates_the_marginal_cover(seed: int) -> None:
+    """At integer head-counts the soft terms equal :func:`marginal_cover`'s; halfway below a head-count, half the
+    step is taken; the hard maximum is left to the caller."""
+    p = random_problem(seed)
+    rng = np.random.default_rng(seed)
+    count = rng.integers(0, 4, size=(p.num_days, p.num_shifts))
+    terms = set(COVER_TERMS)
+    assert np.allclose(expected_marginal_cover(p, count.astype(float), terms), marginal_cover(p, count, terms))
+    half = expected_marginal_cover(p, np.maximum(np.asarray(p.cover_min, float) - 0.5, 0.0), {soft.UNDER_COVER})
+    assert np.allclose(half, np.where(p.cover_min > 0, -0.5 * p.under_weight, 0.0))
+    assert not np.any(expected_marginal_cover(p, np.asarray(p.cover_max, float), terms | {MAX_COVER}) == CLOSED)
+
+
+def two_seat_problem() -> RosterProblem:
+    """Two people, one shift a day on two days, each must work exactly one day; B cannot work day 1, A would like
+    day 0 (request of weight 1). The optimum (1 point) puts A on day 1: a best response from A alone takes day 0."""
+    return RosterProblem(
+        cover_min=np.array([[1], [1]]), is_allowed=np.ones((2, 1), dtype=bool), shift_minutes=np.array([480]),
+        min_total_minutes=np.array([480, 480]), max_total_shifts=np.array([1, 1]),
+        is_unavailable=np.array([[False, False], [False, True]]),
+        on_request_staff=np.array([0]), on_request_day=np.array([0]), on_request_shift=np.array([0]),
+        on_request_weight=np.array([1]))
+
+
+@pytest.mark.parametrize("batch", [1, 10])
+def test_construct_against_the_lp_cover_leaves_room_for_later_staff(batch: int) -> None:
+    """Column generation's LP on the two-seat problem is integral, :meth:`lp_cells` gives its rosters cell by cell,
+    and best responses against that expected cover build the optimum whoever is planned first; without it, some
+    order lets A take day 0 and leaves day 1 empty (the premise that makes this test fail without the change)."""
+    p = two_seat_problem()
+
+    class Budget:
+        def seconds_left(self) -> float:
+            return 30.0
+
+        def charge(self, dtime: float) -> None:
+            del dtime
+
+    cg = ColumnGeneration(p, num_workers=1, seed=0)
+    cg.run(Budget())
+    cells = cg.lp_cells()
+    assert cells is not None and cg.lp_value == pytest.approx(1.0)
+    assert np.allclose(cells[:, :, 0], [[0.0, 1.0], [1.0, 0.0]])
+    plain, guided = [], []
+    for seed in range(6):
+        plain.append(check(p, StaffDescent(p, batch=batch).construct(rng=np.random.default_rng(seed))).objective)
+        built = StaffDescent(p, batch=batch).construct(rng=np.random.default_rng(seed), expected=cells)
+        report = check(p, built)
+        assert report.feasible, report.violations
+        guided.append(report.objective)
+    assert guided == [1] * 6
+    assert max(plain) > 1
 
 
 @pytest.mark.parametrize("seed", range(4))
