@@ -154,12 +154,18 @@ class StaffDescent:
         costs, head-counts). The work is counted and charged to ``clock``."""
         count = hard.staffed(self.p, sched)
         cost = self._cell_costs(sched, count, group)
+        return self._search(cost, group, keep=keep, clock=clock, labels_per_second=labels_per_second), cost, count
+
+    def _search(self, cost: np.ndarray, group: np.ndarray, *, keep: np.ndarray | None, clock: Any,
+                labels_per_second: float) -> list[tuple[int, np.ndarray, float]]:
+        """The labelling search's cheapest roster for each staff member of ``group`` under cell costs ``cost``; its
+        work is counted and charged to ``clock``."""
         found = self.pricer.price(cost, group, per_staff=1, keep=keep)
         self.work_done += self.pricer.work_done
         self.batch_work = self.pricer.work_done
         if clock is not None:
             clock.charge(self.batch_work / labels_per_second * getattr(clock, "dtime_per_second", 1.0))
-        return found, cost, count
+        return found
 
     def _respond_expected(self, sched: np.ndarray, group: np.ndarray, expected: np.ndarray, waiting: np.ndarray, *,
                           clock: Any, labels_per_second: float) -> tuple[list[tuple[int, np.ndarray, float]], np.ndarray]:
@@ -174,12 +180,7 @@ class StaffDescent:
         cost[group, :, :S] += expected_marginal_cover(p, rest[None, :, :] - expected[group], self.active)
         if hard.MAX_COVER in self.active:
             cost[group, :, :S] = np.where((count >= p.cover_max)[None, :, :], CLOSED, cost[group, :, :S])
-        found = self.pricer.price(cost, group, per_staff=1, keep=None)
-        self.work_done += self.pricer.work_done
-        self.batch_work = self.pricer.work_done
-        if clock is not None:
-            clock.charge(self.batch_work / labels_per_second * getattr(clock, "dtime_per_second", 1.0))
-        return found, count
+        return self._search(cost, group, keep=None, clock=clock, labels_per_second=labels_per_second), count
 
     def _out_of_time(self, clock: Any, labels_per_second: float) -> bool:
         """A batch costs about what the last one did: do not start one that cannot end in time."""

@@ -315,3 +315,35 @@ def test_long_horizons_skip_column_generation_for_descent() -> None:
 def test_columns_max_days_must_be_positive() -> None:
     with pytest.raises(ValueError, match="columns_max_days"):
         RosterParams(columns_max_days=0)
+
+
+@pytest.mark.parametrize("converged", [False, True])
+def test_column_phase_descends_from_the_expected_cover_roster_only_short_of_the_lp(
+        converged: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where column generation stopped short of the LP optimum, the column phase also builds the roster against
+    the LP's expected cover and descends from it; the block's roster is feasible (checker) and no worse than
+    either descended start. With a converged master only the rounded roster is used (its time goes to the
+    LP-guided phase)."""
+    solve_module = importlib.import_module("optimizer.roster.solve")
+    real_run = ColumnGeneration.run
+
+    def run(self: ColumnGeneration, *args: Any, **kwargs: Any) -> None:
+        real_run(self, *args, **kwargs)
+        self.converged = self.converged and converged
+
+    monkeypatch.setattr(ColumnGeneration, "run", run)
+    p = random_problem(906, E=6, D=14, S=3, full=False)
+    clock = solve_module._Clock(deadline=time.perf_counter() + 60.0, dtime_left=6.0, deterministic=True,
+                                dtime_per_second=0.5)
+    stats: dict[str, float] = {}
+    best, obj, _, _, _ = solve_module._column_phase(p, None, float("inf"), -float("inf"), "none", clock=clock,
+                                                    params=RosterParams(num_workers=1), seed=0, stats=stats)
+    assert best is not None
+    report = check(p, best)
+    assert report.feasible and report.objective == pytest.approx(obj)
+    assert obj <= stats["rounded_roster_descended"]
+    if converged:
+        assert "expected_roster" not in stats
+    else:
+        assert obj <= stats["expected_roster_descended"]
+        assert check(p, best).objective <= stats["expected_roster"]
