@@ -3,8 +3,8 @@
 Usage::
 
     python -m benchmarks.roster_province [--seed N] [--time-limit 120] [--repair-time-limit 5]
-                                         [--lawyers 3000] [--days 31] [--full-model-max-vars N]
-                                         [--no-lp-bound] [--no-check]
+                                         [--lawyers 3000] [--days 31] [--min-days-off N]
+                                         [--full-model-max-vars N] [--no-lp-bound] [--no-check]
 
 Prints two JSON lines:
 
@@ -146,6 +146,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--lawyers", type=int, default=3000)
     ap.add_argument("--days", type=int, default=31)
     ap.add_argument("--frozen-days", type=int, default=7)
+    ap.add_argument("--min-days-off", type=int, default=None,
+                    help="Settings.min_days_off_in_row (default: the product's, 1 = no minimum)")
     ap.add_argument("--no-replan", action="store_true", help="nightly: repair step only (no re-plan step)")
     ap.add_argument("--full-model-max-vars", type=int, default=None,
                     help="RosterParams.full_model_max_vars (default: the core's); smaller skips CP-SAT on the full "
@@ -156,6 +158,9 @@ def main(argv: list[str] | None = None) -> int:
 
     spec = dataclasses.replace(province_month(args.seed), num_lawyers=args.lawyers, num_days=args.days)
     inputs = generate_duty(spec)
+    if args.min_days_off is not None:
+        inputs = dataclasses.replace(inputs, settings=dataclasses.replace(inputs.settings,
+                                                                          min_days_off_in_row=args.min_days_off))
     t0 = time.perf_counter()
     params = RosterParams() if args.full_model_max_vars is None else RosterParams(
         full_model_max_vars=args.full_model_max_vars)
@@ -168,6 +173,7 @@ def main(argv: list[str] | None = None) -> int:
     evaluated = evaluate_schedule(plan.compiled.problem, r.schedule, rule_ids=plan.compiled.core_ids)
     row: dict[str, Any] = {
         "target": "province_month", "seed": args.seed, "stations": len(inputs.stations),
+        "min_days_off_in_row": inputs.settings.min_days_off_in_row,
         "shift_types": plan.compiled.problem.num_shifts, "lawyers": len(inputs.lawyers), "days": args.days,
         "variables": int(r.stats.get("variables", 0)), "seconds": round(seconds, 2), "status": r.status.value,
         "hard_violations": int(sum(r.violations.values())), "objective": r.objective,

@@ -279,8 +279,7 @@ class Settings:
     max_consecutive_days, min_consecutive_days : int
         Limits on a run of duty days (defaults 3 and 1 = no minimum).
     min_days_off_in_row : int
-        Shortest run of days off between duty days (default 1 = no minimum: the roster core's greedy warm
-        start does not respect a minimum, and large instances then may find no first roster in time).
+        Shortest run of days off between duty days (default 1 = no minimum).
     max_weekends : int
         Most weekends with a duty day per horizon (default 2).
     forbidden_successions : tuple of (period, period)

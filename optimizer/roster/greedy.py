@@ -2,9 +2,10 @@
 
 Day by day, shift types with missing cover (most expensive under-cover first) take the eligible staff that
 keep every *upper* limit (shifts per type, total shifts and minutes, consecutive days, successions including
-into a fixed next day, weekends, seats, budgets), preferring staff who asked for the shift, then staff short
-of their minimum minutes, then the least loaded. Lower limits (minimum minutes, minimum runs of work and of
-days off) are not enforced: the result may break them and is then only a hint.
+into a fixed next day, weekends, seats, budgets) and do not close a run of days off shorter than its minimum,
+preferring staff who asked for the shift, then staff short of their minimum minutes, then the least loaded.
+Other lower limits (minimum minutes, minimum runs of work) are not enforced: the result may break them and is
+then only a hint.
 """
 
 from __future__ import annotations
@@ -51,6 +52,9 @@ def build_greedy(problem: RosterProblem, *, seed: int = 0, prefer: np.ndarray | 
         g_fix = p.budget_group[s_fix]
         np.add.at(spend, g_fix[g_fix >= 0], p.shift_cost[s_fix[g_fix >= 0]])
     run = np.maximum(p.history_work_run, 0).astype(np.int64)
+    # the run of days off ending yesterday, and whether a worked day (or a known history) closes it on the left
+    off_run = np.maximum(p.history_off_run, 0).astype(np.int64)
+    off_closed = p.history_off_run >= 0
     noise = rng.random((D, E)) * 1e-3
 
     on_bonus = np.zeros((D, E, S + 1))
@@ -65,6 +69,7 @@ def build_greedy(problem: RosterProblem, *, seed: int = 0, prefer: np.ndarray | 
         next_fixed = p.fixed[:, d + 1] if d + 1 < D else np.full(E, FREE)
         next_cls = np.where(next_fixed >= 0, cls[np.maximum(next_fixed, 0)], -1)
         base_ok = today_free & (total < max_total) & (run < p.max_consecutive_days)
+        base_ok &= ~short_off_run_closed(off_run, off_closed, p.min_consecutive_days_off)
         w = weekend_idx[d]
         if w >= 0:
             base_ok &= worked_wk[:, w] | (worked_wk.sum(axis=1) < p.max_weekends)
@@ -124,5 +129,16 @@ def build_greedy(problem: RosterProblem, *, seed: int = 0, prefer: np.ndarray | 
                 take = cand[np.argsort(-score, kind="stable")[:room]]
                 assign(take, s)
                 need[s] -= take.size
-        run = np.where(sched[:, d] >= 0, run + 1, 0)
+        worked = sched[:, d] >= 0
+        run = np.where(worked, run + 1, 0)
+        off_run = np.where(worked, 0, off_run + 1)
+        off_closed |= worked
     return sched
+
+
+def short_off_run_closed(off_run: np.ndarray, closed_left: np.ndarray, min_off: np.ndarray) -> np.ndarray:
+    """Bool ``[E]``: working today would close a run of days off (``off_run`` days ending yesterday, closed on
+    its left when ``closed_left``) shorter than ``min_off``: the minimum-days-off rule
+    (:data:`optimizer.roster.constraints.MIN_CONSECUTIVE_DAYS_OFF`) forbids it."""
+    out: np.ndarray = (off_run > 0) & (off_run < min_off) & closed_left
+    return out

@@ -2,16 +2,19 @@
 
 :func:`drop_to_feasible` only *removes* worked cells (free ones, never fixed ones) until every upper rule holds:
 one shift a day, allowed types, unavailable days, successions, per-type, total shift and minute limits, runs of
-working days, weekends, seats and budgets. Removing work can only break lower rules (minimum runs of work or
-of days off, minimum minutes); when such a rule is broken the function gives up (returns ``None``).
+working days, weekends, seats and budgets. Removing work can also close a run of days off shorter than its
+minimum; such a run is lengthened by removing the free worked days that follow it. Removing work can break the
+other lower rules (minimum runs of work, minimum minutes); when one of those is broken the function gives up
+(returns ``None``).
 
 :func:`fill_cover` then adds shifts on posts below their minimum (then below their ideal) head-count, most
 expensive shortfall first, over the *whole* horizon: a staff member may take a shift only when every upper
 rule still holds with the days before and after (runs of work are counted through the day, successions both
-ways, weekends, budgets, seats). Unlike the day-by-day greedy (:mod:`optimizer.roster.greedy`), which spends
-the staff's monthly totals on the first days' ideal seats, this fills the seats that cost most first, whatever
-their day. It is used only where the minimum-run rules are trivial (it does not check them) and keeps its
-input when the result would break a rule.
+ways, weekends, budgets, seats) and no run of days off on either side becomes a closed run shorter than its
+minimum. Unlike the day-by-day greedy (:mod:`optimizer.roster.greedy`), which spends the staff's monthly
+totals on the first days' ideal seats, this fills the seats that cost most first, whatever their day. It is
+used only where the minimum runs of work and the minimum minutes are trivial (it does not check them) and
+keeps its input when the result would break a rule.
 
 Together they repair the rounded cover LP of a province-month duty roster (:mod:`optimizer.roster.cover_lp`)
 into a roster close to the LP bound in about a second.
@@ -26,14 +29,38 @@ from optimizer.roster import objectives as soft
 from optimizer.roster.evaluate import evaluate_schedule, select_rules
 from optimizer.roster.problem import FREE, RosterProblem
 
-_LOWER = (hard.MIN_CONSECUTIVE_DAYS, hard.MIN_CONSECUTIVE_DAYS_OFF, hard.MIN_TOTAL_MINUTES)
+# lower rules that removing work may break and that drop_to_feasible does not mend
+_LOWER = (hard.MIN_CONSECUTIVE_DAYS, hard.MIN_TOTAL_MINUTES)
 
 
 def _lower_rules_trivial(p: RosterProblem, active: set[str]) -> bool:
-    """No minimum run of work or days off longer than one day and no minimum minutes in force."""
+    """No minimum run of work longer than one day and no minimum minutes in force (fill_cover checks the
+    minimum runs of days off itself)."""
     return not ((hard.MIN_CONSECUTIVE_DAYS in active and (p.min_consecutive_days > 1).any())
-                or (hard.MIN_CONSECUTIVE_DAYS_OFF in active and (p.min_consecutive_days_off > 1).any())
                 or (hard.MIN_TOTAL_MINUTES in active and (p.min_total_minutes > 0).any()))
+
+
+def lengthen_off_runs(problem: RosterProblem, sched: np.ndarray, staff: np.ndarray) -> None:
+    """In place: for each of ``staff``, remove the free worked days that follow each closed run of days off
+    shorter than ``min_consecutive_days_off`` (counting a run carried in from the history) until the run is
+    long enough or reaches the end of the horizon (then exempt). A fixed worked day stops the lengthening;
+    the run then stays short and the evaluator reports it."""
+    p = problem
+    D = p.num_days
+    free = p.fixed == FREE
+    for e in np.unique(staff).tolist():
+        need = int(p.min_consecutive_days_off[e])
+        hist = int(p.history_off_run[e])
+        # off days in a row so far (None while the run's left end is unknown); walks the days once
+        run: int | None = hist if hist >= 0 else None
+        for d in range(D):
+            if sched[e, d] < 0:
+                run = None if run is None else run + 1
+            elif run is not None and 0 < run < need and free[e, d]:
+                sched[e, d] = -1
+                run += 1
+            else:
+                run = 0
 
 
 def _drop_excess(sched: np.ndarray, droppable: np.ndarray, cells: np.ndarray, excess: int) -> None:
@@ -65,6 +92,10 @@ def drop_to_feasible(problem: RosterProblem, schedule: np.ndarray, *, rule_ids: 
         broken = {r for r, n in ev.violations.items() if n}
         if broken & set(_LOWER) or broken & {hard.FIXED_ASSIGNMENTS}:
             return None
+        if broken == {hard.MIN_CONSECUTIVE_DAYS_OFF}:
+            # upper rules hold: lengthening runs of days off removes work only and breaks none of them
+            lengthen_off_runs(p, sched, ev.matches[hard.MIN_CONSECUTIVE_DAYS_OFF].staff)
+            continue
         work = (sched >= 0) & free
         mt = ev.matches
         if hard.FORBIDDEN_SUCCESSIONS in broken:
@@ -169,6 +200,20 @@ def _run_fwd(work: np.ndarray, d: int) -> np.ndarray:
     return out
 
 
+def _closes_short_off_run(work: np.ndarray, d: int, history_off: np.ndarray, need: np.ndarray) -> np.ndarray:
+    """Bool ``[E]``: working day ``d`` would close a run of days off shorter than ``need``, the one ending on
+    day ``d - 1`` (closed on its left by a worked day or a known history) or the one starting on day ``d + 1``
+    (closed on its right by a worked day within the horizon)."""
+    D = work.shape[1]
+    back = _run_back(~work, d, history_off)
+    left_known = (back < d) | (history_off >= 0)
+    fwd = _run_fwd(~work, d)
+    right_closed = d + 1 + fwd < D
+    out: np.ndarray = (((back > 0) & (back < need) & left_known)
+                       | ((fwd > 0) & (fwd < need) & right_closed))
+    return out
+
+
 def fill_cover(problem: RosterProblem, schedule: np.ndarray, *, rule_ids: tuple[str, ...] | None = None,
                seed: int = 0) -> np.ndarray:
     """``schedule`` with shifts added on posts short of their minimum, then of their ideal head-count (most
@@ -199,6 +244,7 @@ def fill_cover(problem: RosterProblem, schedule: np.ndarray, *, rule_ids: tuple[
     staffed = hard.staffed(p, sched)
     spend = hard.group_spend(p, sched)
     max_cons = p.max_consecutive_days if hard.MAX_CONSECUTIVE_DAYS in active else np.full(E, D + 10**6)
+    min_off_on = hard.MIN_CONSECUTIVE_DAYS_OFF in active and bool((p.min_consecutive_days_off > 1).any())
     can_cell = (p.fixed == FREE) & ~p.is_unavailable
     uw = p.under_weight if soft.UNDER_COVER in active else np.zeros_like(p.under_weight)
     iw = p.ideal_short_weight if soft.IDEAL_SHORTFALL in active else np.zeros_like(p.ideal_short_weight)
@@ -220,6 +266,8 @@ def fill_cover(problem: RosterProblem, schedule: np.ndarray, *, rule_ids: tuple[
             if not ok.any():
                 continue
             ok &= _run_back(work, d, p.history_work_run) + 1 + _run_fwd(work, d) <= max_cons
+            if min_off_on:
+                ok &= ~_closes_short_off_run(work, d, p.history_off_run, p.min_consecutive_days_off)
             c = cls[s]
             prev = p.history_last_class if d == 0 else np.where(work[:, d - 1], cls[np.maximum(sched[:, d - 1], 0)], -1)
             ok &= ~((prev >= 0) & p.forbidden_next[np.maximum(prev, 0), c])

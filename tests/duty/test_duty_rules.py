@@ -7,6 +7,8 @@ staff anything) whose optimum is known by hand, and the independent checker pass
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 from duty_helpers import (
@@ -27,7 +29,10 @@ from duty_helpers import (
 from models.duty import RULE_BY_ID, CountyBudget, DutyRequest, PublishedRoster
 from models.duty.context import county_km
 from models.duty.rules import DUTY_RULES, HARD_RULES, SOFT_TERMS
+from models.duty.service import plan_roster
 from models.region import load_regions
+from optimizer.roster import RosterParams
+from scenarios.duty import DutyScenarioSpec, generate_duty
 
 UNDER = "under_cover"
 
@@ -121,6 +126,19 @@ def test_min_days_off_in_row(tmp_path) -> None:  # type: ignore[no-untyped-def]
     plan = solve_rules(mon_wed, ["min_days_off_in_row", UNDER])
     assert plan.result.objective == 1000 and len(plan.roster) == 1
     assert checker_violations(tmp_path, mon_wed, plan.roster) == []
+
+
+def test_min_days_off_in_row_on_a_generated_fortnight(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A generated fortnight (Ningxia, 150 lawyers) under two days off in a row, planned on the path of large
+    blocks (cover LP, repair, LNS; no column generation): a roster with duty days, no hard violation by the
+    core or by the independent checker."""
+    spec = DutyScenarioSpec(province="宁夏回族自治区", num_lawyers=150, num_days=14, seed=1)
+    inp = generate_duty(spec)
+    inp = dataclasses.replace(inp, settings=dataclasses.replace(inp.settings, min_days_off_in_row=2))
+    plan = plan_roster(inp, time_limit_s=5.0, seed=0, params=RosterParams(use_columns=False))
+    assert plan.result.is_feasible and len(plan.roster) > 0
+    assert plan.summary()["hard_violations"] == 0
+    assert checker_violations(tmp_path, inp, plan.roster) == []
 
 
 def test_max_weekends(tmp_path) -> None:  # type: ignore[no-untyped-def]

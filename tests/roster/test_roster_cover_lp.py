@@ -11,6 +11,7 @@ import pytest
 from optimizer.roster import FREE, RosterParams, RosterProblem, evaluate_schedule, solve
 from optimizer.roster.cover_lp import cover_lp_relaxation
 from optimizer.roster.flow import flow_relaxation
+from optimizer.roster.greedy import build_greedy
 from optimizer.roster.repair import drop_to_feasible, fill_cover
 from optimizer.stop import Stop
 
@@ -145,3 +146,93 @@ def test_solve_with_cover_lp_phase_keeps_rules_and_bound(seed: int) -> None:
     assert "cover_lp_bound" in result.stats
     ev = evaluate_schedule(p, result.schedule)
     assert ev.objective == result.objective
+
+
+def off_violations(p: RosterProblem, schedule: np.ndarray) -> list[str]:
+    """The independent checker's complaints about runs of days off."""
+    return [v for v in check(p, schedule).violations if "days off" in v]
+
+
+def test_drop_to_feasible_lengthens_short_runs_of_days_off() -> None:
+    """Minimum two days off in a row: the single day off between duty days is lengthened by dropping the
+    following day (no longer given up as before); a run carried in from the history counts."""
+    p = RosterProblem(cover_min=np.ones((5, 1), dtype=np.int64), is_allowed=np.ones((1, 1), dtype=bool),
+                      min_consecutive_days_off=np.array([2]))
+    out = drop_to_feasible(p, np.array([[0, -1, 0, 0, -1]]))
+    assert out is not None and out.tolist() == [[0, -1, -1, 0, -1]]
+    assert check(p, out).feasible
+    # one day off on day -1 (history): days 0 and 1 are dropped to reach three
+    hist = p.replace(min_consecutive_days_off=np.array([3]), history_work_run=np.array([0]),
+                     history_off_run=np.array([1]))
+    out = drop_to_feasible(hist, np.array([[0, 0, 0, -1, -1]]))
+    assert out is not None and out.tolist() == [[-1, -1, 0, -1, -1]]
+    assert check(hist, out).feasible
+
+
+def test_drop_to_feasible_cannot_remove_a_fixed_duty_day() -> None:
+    """A short run of days off closed by a fixed duty day cannot be lengthened: no roster is returned."""
+    p = RosterProblem(cover_min=np.ones((4, 1), dtype=np.int64), is_allowed=np.ones((1, 1), dtype=bool),
+                      min_consecutive_days_off=np.array([2]), fixed=np.array([[0, -1, 0, FREE]]))
+    assert drop_to_feasible(p, np.array([[0, -1, 0, 0]])) is None
+
+
+def test_fill_cover_keeps_runs_of_days_off() -> None:
+    """Staff 0 is cheaper for the seat on day 2, but working it would split its three days off into two single
+    days; staff 1 takes it. Without the minimum, staff 0 takes it."""
+    base = RosterProblem(cover_min=np.array([[0], [0], [1], [0], [0]]), cover_max=np.full((5, 1), 2),
+                         is_allowed=np.ones((2, 1), dtype=bool), assign_weight=np.array([[0], [5]]))
+    start = np.array([[0, -1, -1, -1, 0], [-1, -1, -1, -1, -1]])
+    assert fill_cover(base, start)[:, 2].tolist() == [0, -1]
+    p = base.replace(min_consecutive_days_off=np.array([2, 2]))
+    out = fill_cover(p, start)
+    assert out[:, 2].tolist() == [-1, 0]
+    assert check(p, out).feasible
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("min_off", [2, 3])
+def test_repair_keeps_minimum_days_off_on_duty_like_problems(seed: int, min_off: int) -> None:
+    """From a random near-roster, drop and fill give a roster the independent checker accepts under a
+    minimum run of days off, with at least as many duty days as the drop alone."""
+    p = duty_like(60 + seed).replace(min_consecutive_days_off=np.full(12, min_off))
+    rng = np.random.default_rng(seed)
+    raw = rng.integers(-1, p.num_shifts, size=(p.num_staff, p.num_days))
+    dropped = drop_to_feasible(p, raw)
+    assert dropped is not None and check(p, dropped).feasible
+    out = fill_cover(p, dropped, seed=seed)
+    assert check(p, out).feasible and not off_violations(p, out)
+    assert np.all((out == dropped) | (dropped == -1))
+    assert check(p, out).objective <= check(p, dropped).objective
+
+
+def test_greedy_does_not_close_a_short_run_of_days_off() -> None:
+    """One lawyer, seats on days 0 and 2: without a minimum the greedy start works both; with two days off in
+    a row it leaves day 2 (a single day off between would break the rule) and its roster passes the checker."""
+    base = RosterProblem(cover_min=np.array([[1], [0], [1], [0], [0]]), is_allowed=np.ones((1, 1), dtype=bool),
+                         history_work_run=np.array([0]), history_off_run=np.array([5]))
+    assert build_greedy(base).tolist() == [[0, -1, 0, -1, -1]]
+    p = base.replace(min_consecutive_days_off=np.array([2]))
+    out = build_greedy(p)
+    assert out.tolist() == [[0, -1, -1, -1, -1]]
+    assert check(p, out).feasible
+    # a history run of one day off is not closed on day 0 either
+    hist = base.replace(min_consecutive_days_off=np.array([2]), history_off_run=np.array([1]))
+    assert build_greedy(hist)[0, 0] == -1
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_greedy_keeps_minimum_days_off_on_duty_like_problems(seed: int) -> None:
+    """The greedy start under two or three days off in a row: no run of days off the checker rejects."""
+    p = duty_like(80 + seed).replace(min_consecutive_days_off=np.full(12, 2 + seed % 2))
+    out = build_greedy(p, seed=seed)
+    assert not off_violations(p, out)
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_solve_with_cover_lp_phase_under_minimum_days_off(seed: int) -> None:
+    """The product's large-block path (cover LP, repair, LNS) finds a roster under two days off in a row."""
+    p = duty_like(40 + seed).replace(min_consecutive_days_off=np.full(12, 2))
+    result = solve(p, params=RosterParams(num_workers=1, use_columns=False, use_lns=True),
+                   stop=Stop(time_limit_s=5, rel_gap=0.0), seed=seed)
+    assert result.is_feasible and check(p, result.schedule).feasible
+    assert "cover_lp_roster" in result.stats
