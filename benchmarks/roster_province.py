@@ -4,7 +4,8 @@ Usage::
 
     python -m benchmarks.roster_province [--seed N] [--time-limit 120] [--repair-time-limit 5]
                                          [--lawyers 3000] [--days 31] [--min-days-off N]
-                                         [--full-model-max-vars N] [--no-lp-bound] [--no-check]
+                                         [--min-consecutive-days N] [--full-model-max-vars N]
+                                         [--no-lp-bound] [--no-check]
 
 Prints two JSON lines:
 
@@ -148,6 +149,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--frozen-days", type=int, default=7)
     ap.add_argument("--min-days-off", type=int, default=None,
                     help="Settings.min_days_off_in_row (default: the product's, 1 = no minimum)")
+    ap.add_argument("--min-consecutive-days", type=int, default=None,
+                    help="Settings.min_consecutive_days (default: the product's, 1 = no minimum)")
     ap.add_argument("--no-replan", action="store_true", help="nightly: repair step only (no re-plan step)")
     ap.add_argument("--full-model-max-vars", type=int, default=None,
                     help="RosterParams.full_model_max_vars (default: the core's); smaller skips CP-SAT on the full "
@@ -158,9 +161,11 @@ def main(argv: list[str] | None = None) -> int:
 
     spec = dataclasses.replace(province_month(args.seed), num_lawyers=args.lawyers, num_days=args.days)
     inputs = generate_duty(spec)
-    if args.min_days_off is not None:
-        inputs = dataclasses.replace(inputs, settings=dataclasses.replace(inputs.settings,
-                                                                          min_days_off_in_row=args.min_days_off))
+    changed = {name: value for name, value in (("min_days_off_in_row", args.min_days_off),
+                                               ("min_consecutive_days", args.min_consecutive_days))
+               if value is not None}
+    if changed:
+        inputs = dataclasses.replace(inputs, settings=dataclasses.replace(inputs.settings, **changed))
     t0 = time.perf_counter()
     params = RosterParams() if args.full_model_max_vars is None else RosterParams(
         full_model_max_vars=args.full_model_max_vars)
@@ -174,6 +179,7 @@ def main(argv: list[str] | None = None) -> int:
     row: dict[str, Any] = {
         "target": "province_month", "seed": args.seed, "stations": len(inputs.stations),
         "min_days_off_in_row": inputs.settings.min_days_off_in_row,
+        "min_consecutive_days": inputs.settings.min_consecutive_days,
         "shift_types": plan.compiled.problem.num_shifts, "lawyers": len(inputs.lawyers), "days": args.days,
         "variables": int(r.stats.get("variables", 0)), "seconds": round(seconds, 2), "status": r.status.value,
         "hard_violations": int(sum(r.violations.values())), "objective": r.objective,

@@ -2,19 +2,20 @@
 
 :func:`drop_to_feasible` only *removes* worked cells (free ones, never fixed ones) until every upper rule holds:
 one shift a day, allowed types, unavailable days, successions, per-type, total shift and minute limits, runs of
-working days, weekends, seats and budgets. Removing work can also close a run of days off shorter than its
-minimum; such a run is lengthened by removing the free worked days that follow it. Removing work can break the
-other lower rules (minimum runs of work, minimum minutes); when one of those is broken the function gives up
-(returns ``None``).
+working days, weekends, seats and budgets. Removing work can also leave a run of duty days or of days off
+shorter than its minimum: a short run of duty days is then removed whole, a short run of days off lengthened by
+removing the duty days that follow it (:func:`mend_short_runs`). It gives up (returns ``None``) when minimum
+minutes are broken, or when a run cannot be mended by removing free duty days.
 
 :func:`fill_cover` then adds shifts on posts below their minimum (then below their ideal) head-count, most
 expensive shortfall first, over the *whole* horizon: a staff member may take a shift only when every upper
 rule still holds with the days before and after (runs of work are counted through the day, successions both
-ways, weekends, budgets, seats) and no run of days off on either side becomes a closed run shorter than its
-minimum. Unlike the day-by-day greedy (:mod:`optimizer.roster.greedy`), which spends the staff's monthly
-totals on the first days' ideal seats, this fills the seats that cost most first, whatever their day. It is
-used only where the minimum runs of work and the minimum minutes are trivial (it does not check them) and
-keeps its input when the result would break a rule.
+ways, weekends, budgets, seats), the run of duty days through the day is not closed shorter than its minimum
+(so under a minimum of two, a seat is taken only next to a duty day or at an end of the horizon) and no run of
+days off on either side becomes a closed run shorter than its minimum. Unlike the day-by-day greedy
+(:mod:`optimizer.roster.greedy`), which spends the staff's monthly totals on the first days' ideal seats, this
+fills the seats that cost most first, whatever their day. It is used only where no minimum minutes are in force
+(it does not check them) and keeps its input when the result would break a rule.
 
 Together they repair the rounded cover LP of a province-month duty roster (:mod:`optimizer.roster.cover_lp`)
 into a roster close to the LP bound in about a second.
@@ -29,38 +30,65 @@ from optimizer.roster import objectives as soft
 from optimizer.roster.evaluate import evaluate_schedule, select_rules
 from optimizer.roster.problem import FREE, RosterProblem
 
-# lower rules that removing work may break and that drop_to_feasible does not mend
-_LOWER = (hard.MIN_CONSECUTIVE_DAYS, hard.MIN_TOTAL_MINUTES)
+# the lower rule that removing work may break and that drop_to_feasible does not mend
+_LOWER = (hard.MIN_TOTAL_MINUTES,)
+# minimum runs, mended by removing more work (mend_short_runs)
+_RUNS = {hard.MIN_CONSECUTIVE_DAYS, hard.MIN_CONSECUTIVE_DAYS_OFF}
 
 
 def _lower_rules_trivial(p: RosterProblem, active: set[str]) -> bool:
-    """No minimum run of work longer than one day and no minimum minutes in force (fill_cover checks the
-    minimum runs of days off itself)."""
-    return not ((hard.MIN_CONSECUTIVE_DAYS in active and (p.min_consecutive_days > 1).any())
-                or (hard.MIN_TOTAL_MINUTES in active and (p.min_total_minutes > 0).any()))
+    """No minimum minutes in force (fill_cover checks the minimum runs of work and of days off itself)."""
+    return not (hard.MIN_TOTAL_MINUTES in active and (p.min_total_minutes > 0).any())
 
 
-def lengthen_off_runs(problem: RosterProblem, sched: np.ndarray, staff: np.ndarray) -> None:
-    """In place: for each of ``staff``, remove the free worked days that follow each closed run of days off
-    shorter than ``min_consecutive_days_off`` (counting a run carried in from the history) until the run is
-    long enough or reaches the end of the horizon (then exempt). A fixed worked day stops the lengthening;
-    the run then stays short and the evaluator reports it."""
+def repair_applies(problem: RosterProblem, *, rule_ids: tuple[str, ...] | None = None) -> bool:
+    """Whether :func:`drop_to_feasible` and :func:`fill_cover` can give a feasible roster at all: not under
+    minimum minutes, which removing work breaks and adding single shifts rarely mends."""
+    return _lower_rules_trivial(problem, {r.id for r in select_rules(rule_ids)})
+
+
+def _short_runs(row: np.ndarray, need: int, history: int) -> list[tuple[int, int]]:
+    """The closed runs of True in ``row`` shorter than ``need`` (a run from day 0 counts ``history`` days more
+    and is exempt when ``history`` is unknown; a run reaching the last day is exempt) as ``(start, end)`` with
+    ``end`` exclusive, and ``(0, 0)`` for a history run that day 0 closes."""
+    D = row.size
+    out = [(0, 0)] if 0 < history < need and D and not row[0] else []
+    padded = np.concatenate([[False], row, [False]]).astype(np.int8)
+    starts = np.flatnonzero(np.diff(padded) == 1)
+    ends = np.flatnonzero(np.diff(padded) == -1)
+    for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
+        length = b - a + (history if a == 0 and history > 0 else 0)
+        if b < D and not (a == 0 and history < 0) and length < need:
+            out.append((a, b))
+    return out
+
+
+def mend_short_runs(problem: RosterProblem, sched: np.ndarray, staff: np.ndarray, *, work_runs: bool = True,
+                    off_runs: bool = True) -> None:
+    """In place, removing free duty days only, for each of ``staff``: a closed run of duty days shorter than
+    ``min_consecutive_days`` is removed whole, and a closed run of days off shorter than
+    ``min_consecutive_days_off`` is lengthened by removing the duty day that follows it, until no run that can
+    be mended this way is left (history runs and edge exemptions as in the rules). A fixed duty day in the way,
+    or a history run of duty days that day 0 closes (only adding work would mend it), leaves a run short; the
+    evaluator then reports it."""
     p = problem
-    D = p.num_days
     free = p.fixed == FREE
     for e in np.unique(staff).tolist():
-        need = int(p.min_consecutive_days_off[e])
-        hist = int(p.history_off_run[e])
-        # off days in a row so far (None while the run's left end is unknown); walks the days once
-        run: int | None = hist if hist >= 0 else None
-        for d in range(D):
-            if sched[e, d] < 0:
-                run = None if run is None else run + 1
-            elif run is not None and 0 < run < need and free[e, d]:
-                sched[e, d] = -1
-                run += 1
-            else:
-                run = 0
+        row = sched[e]
+        need_w, need_o = int(p.min_consecutive_days[e]), int(p.min_consecutive_days_off[e])
+        hist_w, hist_o = int(p.history_work_run[e]), int(p.history_off_run[e])
+        for _ in range(row.size + 1):  # each pass removes at least one duty day, or stops
+            work = row >= 0
+            drop: tuple[int, int] | None = None
+            if work_runs:
+                drop = next(((a, b) for a, b in _short_runs(work, need_w, hist_w)
+                             if b > a and free[e, a:b].all()), None)
+            if drop is None and off_runs:
+                drop = next(((b, b + 1) for _, b in _short_runs(~work, need_o, hist_o)
+                             if b < row.size and work[b] and free[e, b]), None)
+            if drop is None:
+                break
+            row[drop[0]:drop[1]] = -1
 
 
 def _drop_excess(sched: np.ndarray, droppable: np.ndarray, cells: np.ndarray, excess: int) -> None:
@@ -77,6 +105,7 @@ def drop_to_feasible(problem: RosterProblem, schedule: np.ndarray, *, rule_ids: 
     """A feasible roster obtained from ``schedule`` by setting free worked cells off, or ``None``."""
     p = problem
     D = p.num_days
+    active = {r.id for r in select_rules(rule_ids)}
     sched = np.where(p.fixed == FREE, schedule, p.fixed).astype(np.int64)
     free = p.fixed == FREE
     # cells that can never hold their shift
@@ -92,9 +121,11 @@ def drop_to_feasible(problem: RosterProblem, schedule: np.ndarray, *, rule_ids: 
         broken = {r for r, n in ev.violations.items() if n}
         if broken & set(_LOWER) or broken & {hard.FIXED_ASSIGNMENTS}:
             return None
-        if broken == {hard.MIN_CONSECUTIVE_DAYS_OFF}:
-            # upper rules hold: lengthening runs of days off removes work only and breaks none of them
-            lengthen_off_runs(p, sched, ev.matches[hard.MIN_CONSECUTIVE_DAYS_OFF].staff)
+        if broken <= _RUNS:
+            # upper rules hold: mending the runs removes work only and breaks none of them
+            staff = np.concatenate([ev.matches[r].staff for r in broken])
+            mend_short_runs(p, sched, staff, work_runs=hard.MIN_CONSECUTIVE_DAYS in active,
+                            off_runs=hard.MIN_CONSECUTIVE_DAYS_OFF in active)
             continue
         work = (sched >= 0) & free
         mt = ev.matches
@@ -245,6 +276,7 @@ def fill_cover(problem: RosterProblem, schedule: np.ndarray, *, rule_ids: tuple[
     spend = hard.group_spend(p, sched)
     max_cons = p.max_consecutive_days if hard.MAX_CONSECUTIVE_DAYS in active else np.full(E, D + 10**6)
     min_off_on = hard.MIN_CONSECUTIVE_DAYS_OFF in active and bool((p.min_consecutive_days_off > 1).any())
+    min_work_on = hard.MIN_CONSECUTIVE_DAYS in active and bool((p.min_consecutive_days > 1).any())
     can_cell = (p.fixed == FREE) & ~p.is_unavailable
     uw = p.under_weight if soft.UNDER_COVER in active else np.zeros_like(p.under_weight)
     iw = p.ideal_short_weight if soft.IDEAL_SHORTFALL in active else np.zeros_like(p.ideal_short_weight)
@@ -265,7 +297,13 @@ def fill_cover(problem: RosterProblem, schedule: np.ndarray, *, rule_ids: tuple[
             ok &= minutes + p.shift_minutes[s] <= p.max_total_minutes
             if not ok.any():
                 continue
-            ok &= _run_back(work, d, p.history_work_run) + 1 + _run_fwd(work, d) <= max_cons
+            back = _run_back(work, d, p.history_work_run)
+            fwd = _run_fwd(work, d)
+            ok &= back + 1 + fwd <= max_cons
+            if min_work_on:
+                # the run through day d would be closed on both sides and too short
+                exempt = ((back >= d) & (p.history_work_run < 0)) | (d + 1 + fwd >= D)
+                ok &= exempt | (back + 1 + fwd >= p.min_consecutive_days)
             if min_off_on:
                 ok &= ~_closes_short_off_run(work, d, p.history_off_run, p.min_consecutive_days_off)
             c = cls[s]

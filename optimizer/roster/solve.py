@@ -17,7 +17,8 @@ first, each with a share of the remaining time in proportion to its number of va
    as hint (skipped above ``full_model_max_vars`` variables when the greedy roster is feasible). It proves
    small instances optimal and gives a first incumbent.
 4. **Column generation** (:mod:`optimizer.roster.columns`, up to ``columns_max_staff`` staff and
-   ``columns_max_days`` days; without a roster yet, one is first built by best responses in turn,
+   ``columns_max_days`` days; without a roster yet, the repaired cover-LP roster is tried first where the repair
+   applies (no minimum minutes), then one is built by best responses in turn,
    :meth:`optimizer.roster.descent.StaffDescent.construct`; on longer horizons staff-wise descent in batches of
    ``DESCENT_ONLY_BATCH`` gets ``DESCENT_ONLY_SHARE`` of the time instead and LNS with descent the rest): the master LP
    over whole staff rosters gives a Lagrangian bound far stronger than CP-SAT's. Two rosters are built from the LP:
@@ -64,7 +65,7 @@ from optimizer.roster.greedy import build_greedy
 from optimizer.roster.model import RosterModel
 from optimizer.roster.params import RosterParams
 from optimizer.roster.problem import FREE, RosterProblem
-from optimizer.roster.repair import drop_to_feasible, fill_cover
+from optimizer.roster.repair import drop_to_feasible, fill_cover, repair_applies
 from optimizer.roster.result import RosterResult, Status
 from optimizer.stop import Stop
 
@@ -530,6 +531,13 @@ def _solve_block(problem: RosterProblem, *, clock: _Clock, params: RosterParams,
                 bound = best_obj
             return best, best_obj, bound, status, source
     lp_roster: np.ndarray | None = None
+    if (best is None and columns_next and params.use_cover_lp and repair_applies(problem, rule_ids=rule_ids)
+            and clock.seconds_left() > 1.0):
+        # no roster yet (e.g. minimum runs of duty days that the greedy start breaks): the cover LP's repaired
+        # roster, when it is feasible, starts column generation and the LNS
+        lp_best, lp_obj, _, _ = _cover_lp_phase(problem, clock=clock, params=params, seed=seed, stats=stats)
+        if lp_best is not None:
+            best, best_obj = lp_best, lp_obj
     if params.use_columns and 0 < problem.num_staff <= params.columns_max_staff and clock.seconds_left() > 0.5:
         best, best_obj, bound, source, lp_roster = _column_phase(
             problem, best, best_obj, bound, source, clock=clock, params=params, seed=seed, stats=stats)

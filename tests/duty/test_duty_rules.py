@@ -128,13 +128,14 @@ def test_min_days_off_in_row(tmp_path) -> None:  # type: ignore[no-untyped-def]
     assert checker_violations(tmp_path, mon_wed, plan.roster) == []
 
 
-def test_min_days_off_in_row_on_a_generated_fortnight(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    """A generated fortnight (Ningxia, 150 lawyers) under two days off in a row, planned on the path of large
-    blocks (cover LP, repair, LNS; no column generation): a roster with duty days, no hard violation by the
-    core or by the independent checker."""
+@pytest.mark.parametrize("setting", ["min_days_off_in_row", "min_consecutive_days"])
+def test_minimum_runs_on_a_generated_fortnight(tmp_path, setting: str) -> None:  # type: ignore[no-untyped-def]
+    """A generated fortnight (Ningxia, 150 lawyers) under two days off, or two duty days, in a row, planned on
+    the path of large blocks (cover LP, repair, LNS; no column generation): a roster with duty days, no hard
+    violation by the core or by the independent checker."""
     spec = DutyScenarioSpec(province="宁夏回族自治区", num_lawyers=150, num_days=14, seed=1)
     inp = generate_duty(spec)
-    inp = dataclasses.replace(inp, settings=dataclasses.replace(inp.settings, min_days_off_in_row=2))
+    inp = dataclasses.replace(inp, settings=dataclasses.replace(inp.settings, **{setting: 2}))
     plan = plan_roster(inp, time_limit_s=5.0, seed=0, params=RosterParams(use_columns=False))
     assert plan.result.is_feasible and len(plan.roster) > 0
     assert plan.summary()["hard_violations"] == 0

@@ -12,7 +12,7 @@ from optimizer.roster import FREE, RosterParams, RosterProblem, evaluate_schedul
 from optimizer.roster.cover_lp import cover_lp_relaxation
 from optimizer.roster.flow import flow_relaxation
 from optimizer.roster.greedy import build_greedy
-from optimizer.roster.repair import drop_to_feasible, fill_cover
+from optimizer.roster.repair import drop_to_feasible, fill_cover, repair_applies
 from optimizer.stop import Stop
 
 try:  # tests/ may or may not become a package
@@ -99,13 +99,33 @@ def test_drop_to_feasible_only_removes_free_shifts(seed: int) -> None:
     assert np.all(out[~free] == p.fixed[~free])
 
 
-def test_drop_to_feasible_gives_up_on_lower_rules() -> None:
-    """A minimum run of two days cannot be met by dropping a lone shift: no roster is returned."""
+def test_drop_to_feasible_removes_short_runs_of_duty_days() -> None:
+    """A minimum run of two duty days: a lone shift is removed (a run of two stays); a fixed lone shift, or a
+    history run of one duty day that day 0 closes, cannot be mended by removing work: no roster."""
     p = RosterProblem(cover_min=np.ones((4, 1), dtype=np.int64), is_allowed=np.ones((1, 1), dtype=bool),
                       min_consecutive_days=np.array([2]),
                       history_work_run=np.array([0]), history_off_run=np.array([1]))
-    assert drop_to_feasible(p, np.array([[-1, 0, -1, -1]])) is None
-    assert drop_to_feasible(p, np.array([[-1, 0, 0, -1]])) is not None
+    out = drop_to_feasible(p, np.array([[-1, 0, -1, -1]]))
+    assert out is not None and out.tolist() == [[-1, -1, -1, -1]]
+    assert drop_to_feasible(p, np.array([[-1, 0, 0, -1]])).tolist() == [[-1, 0, 0, -1]]  # type: ignore[union-attr]
+    assert drop_to_feasible(p.replace(fixed=np.array([[FREE, 0, FREE, FREE]])), np.array([[-1, 0, -1, -1]])) is None
+    closed = p.replace(history_work_run=np.array([1]), history_off_run=np.array([0]))
+    assert drop_to_feasible(closed, np.array([[-1, -1, 0, 0]])) is None
+    # minimum minutes are still given up on
+    minutes = p.replace(min_consecutive_days=np.array([1]), min_total_minutes=np.array([10**6]))
+    assert drop_to_feasible(minutes, np.array([[0, 0, 0, 0]])) is None
+
+
+def test_drop_to_feasible_mends_both_kinds_of_run_together() -> None:
+    """Two duty days and two days off at least. Lone duty days 2 and 4 are removed. The single day off (day 2)
+    of the second roster is lengthened by removing day 3, which leaves day 4 a lone duty day, removed in turn."""
+    p = RosterProblem(cover_min=np.ones((9, 1), dtype=np.int64), is_allowed=np.ones((1, 1), dtype=bool),
+                      min_consecutive_days=np.array([2]), min_consecutive_days_off=np.array([2]))
+    for raw, expected in (([0, -1, 0, -1, 0, -1, 0, 0, -1], [0, -1, -1, -1, -1, -1, 0, 0, -1]),
+                          ([0, 0, -1, 0, 0, -1, -1, -1, -1], [0, 0, -1, -1, -1, -1, -1, -1, -1])):
+        out = drop_to_feasible(p, np.array([raw]))
+        assert out is not None and out.tolist() == [expected]
+        assert check(p, out).feasible
 
 
 @pytest.mark.parametrize("seed", range(4))
@@ -189,19 +209,34 @@ def test_fill_cover_keeps_runs_of_days_off() -> None:
     assert check(p, out).feasible
 
 
-@pytest.mark.parametrize("seed", range(4))
-@pytest.mark.parametrize("min_off", [2, 3])
-def test_repair_keeps_minimum_days_off_on_duty_like_problems(seed: int, min_off: int) -> None:
-    """From a random near-roster, drop and fill give a roster the independent checker accepts under a
-    minimum run of days off, with at least as many duty days as the drop alone."""
-    p = duty_like(60 + seed).replace(min_consecutive_days_off=np.full(12, min_off))
+def test_fill_cover_keeps_runs_of_duty_days() -> None:
+    """Staff 0 is cheaper for the seat on day 2, but it would be a lone duty day between days off; staff 1, on
+    duty on days 0 and 1, takes it. Without the minimum, staff 0 takes it."""
+    base = RosterProblem(cover_min=np.array([[0], [0], [1], [0], [0]]), cover_max=np.full((5, 1), 2),
+                         is_allowed=np.ones((2, 1), dtype=bool), assign_weight=np.array([[0], [5]]))
+    start = np.array([[-1, -1, -1, -1, -1], [0, 0, -1, -1, -1]])
+    assert fill_cover(base, start)[:, 2].tolist() == [0, -1]
+    p = base.replace(min_consecutive_days=np.array([2, 2]))
+    out = fill_cover(p, start)
+    assert out[:, 2].tolist() == [-1, 0]
+    assert check(p, out).feasible
+
+
+@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize(("min_work", "min_off"), [(1, 2), (1, 3), (2, 1), (2, 2)])
+def test_repair_keeps_minimum_runs_on_duty_like_problems(seed: int, min_work: int, min_off: int) -> None:
+    """From a random near-roster, drop and fill give a roster the independent checker accepts under minimum
+    runs of duty days and of days off, with at least as many duty days as the drop alone."""
+    p = duty_like(60 + seed).replace(min_consecutive_days=np.full(12, min_work),
+                                     min_consecutive_days_off=np.full(12, min_off))
     rng = np.random.default_rng(seed)
     raw = rng.integers(-1, p.num_shifts, size=(p.num_staff, p.num_days))
     dropped = drop_to_feasible(p, raw)
     assert dropped is not None and check(p, dropped).feasible
     out = fill_cover(p, dropped, seed=seed)
-    assert check(p, out).feasible and not off_violations(p, out)
+    assert check(p, out).feasible
     assert np.all((out == dropped) | (dropped == -1))
+    assert (out >= 0).sum() > (dropped >= 0).sum()
     assert check(p, out).objective <= check(p, dropped).objective
 
 
@@ -228,11 +263,30 @@ def test_greedy_keeps_minimum_days_off_on_duty_like_problems(seed: int) -> None:
     assert not off_violations(p, out)
 
 
-@pytest.mark.parametrize("seed", range(2))
-def test_solve_with_cover_lp_phase_under_minimum_days_off(seed: int) -> None:
-    """The product's large-block path (cover LP, repair, LNS) finds a roster under two days off in a row."""
-    p = duty_like(40 + seed).replace(min_consecutive_days_off=np.full(12, 2))
+@pytest.mark.parametrize(("seed", "min_work", "min_off"), [(0, 1, 2), (1, 2, 2)])
+def test_solve_with_cover_lp_phase_under_minimum_runs(seed: int, min_work: int, min_off: int) -> None:
+    """The product's large-block path (cover LP, repair, LNS) finds a roster under minimum runs of duty days
+    and of days off, starting from the repaired LP roster."""
+    p = duty_like(40 + seed).replace(min_consecutive_days=np.full(12, min_work),
+                                     min_consecutive_days_off=np.full(12, min_off))
     result = solve(p, params=RosterParams(num_workers=1, use_columns=False, use_lns=True),
                    stop=Stop(time_limit_s=5, rel_gap=0.0), seed=seed)
     assert result.is_feasible and check(p, result.schedule).feasible
     assert "cover_lp_roster" in result.stats
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_column_path_starts_from_the_repaired_cover_lp_roster(seed: int) -> None:
+    """Under a minimum run of two duty days the greedy start breaks the rule; with the full model skipped, the
+    column-generation path starts from the repaired cover-LP roster and returns a roster the checker accepts.
+    Under minimum minutes (which the repair does not mend) the cover LP is not tried."""
+    p = duty_like(90 + seed).replace(min_consecutive_days=np.full(12, 2))
+    params = RosterParams(num_workers=1, use_columns=True, full_model_max_vars=0)
+    assert not check(p, build_greedy(p, seed=seed)).feasible
+    result = solve(p, params=params, stop=Stop(time_limit_s=5, rel_gap=0.0), seed=seed)
+    assert "cover_lp_roster" in result.stats
+    assert result.is_feasible and check(p, result.schedule).feasible
+    minutes = p.replace(min_total_minutes=np.full(12, 1))
+    assert not repair_applies(minutes)
+    assert "cover_lp_seconds" not in solve(minutes, params=params, stop=Stop(time_limit_s=2, rel_gap=0.0),
+                                           seed=seed).stats
