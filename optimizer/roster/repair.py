@@ -48,19 +48,13 @@ def repair_applies(problem: RosterProblem, *, rule_ids: tuple[str, ...] | None =
 
 
 def _short_runs(row: np.ndarray, need: int, history: int) -> list[tuple[int, int]]:
-    """The closed runs of True in ``row`` shorter than ``need`` (a run from day 0 counts ``history`` days more
-    and is exempt when ``history`` is unknown; a run reaching the last day is exempt) as ``(start, end)`` with
-    ``end`` exclusive, and ``(0, 0)`` for a history run that day 0 closes."""
-    D = row.size
-    out = [(0, 0)] if 0 < history < need and D and not row[0] else []
-    padded = np.concatenate([[False], row, [False]]).astype(np.int8)
-    starts = np.flatnonzero(np.diff(padded) == 1)
-    ends = np.flatnonzero(np.diff(padded) == -1)
-    for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
-        length = b - a + (history if a == 0 and history > 0 else 0)
-        if b < D and not (a == 0 and history < 0) and length < need:
-            out.append((a, b))
-    return out
+    """The closed runs of True in ``row`` shorter than ``need`` (runs and exemptions as
+    :func:`optimizer.roster.constraints._runs` counts them) as ``(start, end)`` with ``end`` exclusive, and
+    ``(0, 0)`` for a history run that day 0 closes."""
+    _, start, end, length, left_unknown, right_open = hard._runs(row[None, :], np.array([history]))
+    bad = (length < need) & ~left_unknown & ~right_open
+    out = [(0, 0)] if 0 < history < need and row.size and not row[0] else []
+    return out + list(zip(start[bad].tolist(), (end[bad] + 1).tolist(), strict=True))
 
 
 def mend_short_runs(problem: RosterProblem, sched: np.ndarray, staff: np.ndarray, *, work_runs: bool = True,
