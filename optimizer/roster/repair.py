@@ -36,24 +36,22 @@ _LOWER = (hard.MIN_TOTAL_MINUTES,)
 _RUNS = {hard.MIN_CONSECUTIVE_DAYS, hard.MIN_CONSECUTIVE_DAYS_OFF}
 
 
-def _lower_rules_trivial(p: RosterProblem, active: set[str]) -> bool:
-    """No minimum minutes in force (fill_cover checks the minimum runs of work and of days off itself)."""
-    return not (hard.MIN_TOTAL_MINUTES in active and (p.min_total_minutes > 0).any())
-
-
 def repair_applies(problem: RosterProblem, *, rule_ids: tuple[str, ...] | None = None) -> bool:
     """Whether :func:`drop_to_feasible` and :func:`fill_cover` can give a feasible roster at all: not under
-    minimum minutes, which removing work breaks and adding single shifts rarely mends."""
-    return _lower_rules_trivial(problem, {r.id for r in select_rules(rule_ids)})
+    minimum minutes, which removing work breaks and adding single shifts rarely mends (the minimum runs of
+    work and of days off they keep themselves)."""
+    active = {r.id for r in select_rules(rule_ids)}
+    return not (hard.MIN_TOTAL_MINUTES in active and bool((problem.min_total_minutes > 0).any()))
 
 
 def _short_runs(row: np.ndarray, need: int, history: int) -> list[tuple[int, int]]:
     """The closed runs of True in ``row`` shorter than ``need`` (runs and exemptions as
     :func:`optimizer.roster.constraints._runs` counts them) as ``(start, end)`` with ``end`` exclusive, and
     ``(0, 0)`` for a history run that day 0 closes."""
-    _, start, end, length, left_unknown, right_open = hard._runs(row[None, :], np.array([history]))
+    hist, req = np.array([history]), np.array([need])
+    _, start, end, length, left_unknown, right_open = hard._runs(row[None, :], hist)
     bad = (length < need) & ~left_unknown & ~right_open
-    out = [(0, 0)] if 0 < history < need and row.size and not row[0] else []
+    out = [(0, 0)] * hard._history_runs_closed_on_day0(row[None, :], hist, req).size
     return out + list(zip(start[bad].tolist(), (end[bad] + 1).tolist(), strict=True))
 
 
@@ -246,7 +244,7 @@ def fill_cover(problem: RosterProblem, schedule: np.ndarray, *, rule_ids: tuple[
     rules are in force, or when the result would break a rule."""
     p = problem
     active = {r.id for r in select_rules(rule_ids)}
-    if not _lower_rules_trivial(p, active):
+    if not repair_applies(p, rule_ids=rule_ids):
         return schedule
     E, D, S = p.num_staff, p.num_days, p.num_shifts
     sched = schedule.astype(np.int64).copy()
