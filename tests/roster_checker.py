@@ -233,22 +233,27 @@ def evaluate(spec: Spec, roster: dict[tuple[int, int], int]) -> Report:
             v.append(f"{name(e)}: {minutes} minutes < min")
         hw = spec.history_work_run.get(e, -1)
         ho = spec.history_off_run.get(e, -1)
+        # day -1: worked if a work run is given, off if an off run is; a given run whose other kind is not given
+        # is open (its start unknown): exempt from its minimum like an unknown history
+        day_before = "work" if hw > 0 else "off" if ho > 0 else None
+        open_work = hw > 0 and ho < 0
+        open_off = ho > 0 and hw < 0
         for start, length in _runs(works):
             full = length + (hw if start == 0 and hw > 0 else 0)
             if full > spec.max_consecutive.get(e, D + 10**6):
                 v.append(f"{name(e)}: {full} consecutive working days from day {start}")
-            exempt = (start == 0 and hw < 0) or start + length == D
+            exempt = (start == 0 and (day_before is None or open_work)) or start + length == D
             if not exempt and full < spec.min_consecutive.get(e, 0):
                 v.append(f"{name(e)}: only {full} consecutive working days from day {start}")
         for start, length in _runs([not w for w in works]):
             full = length + (ho if start == 0 and ho > 0 else 0)
-            exempt = (start == 0 and ho < 0) or start + length == D
+            exempt = (start == 0 and (day_before is None or open_off)) or start + length == D
             if not exempt and full < spec.min_days_off.get(e, 0):
                 v.append(f"{name(e)}: only {full} consecutive days off from day {start}")
         # a run from the history that day 0 closes (yesterday began a rest / a duty stretch)
-        if D and 0 < hw < spec.min_consecutive.get(e, 0) and not works[0]:
+        if D and 0 < hw < spec.min_consecutive.get(e, 0) and not works[0] and not open_work:
             v.append(f"{name(e)}: history run of {hw} working days ends on day -1")
-        if D and 0 < ho < spec.min_days_off.get(e, 0) and works[0]:
+        if D and 0 < ho < spec.min_days_off.get(e, 0) and works[0] and not open_off:
             v.append(f"{name(e)}: history run of {ho} days off ends on day -1")
         weekends = set()
         for d in range(D):
@@ -374,6 +379,7 @@ def spec_from_problem(problem: object) -> Spec:
                                       strict=True)):
         if w >= 0:
             spec.history_work_run[e] = w
+        if o >= 0:
             spec.history_off_run[e] = o
         if c >= 0:
             spec.history_last_class[e] = c

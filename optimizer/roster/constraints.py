@@ -368,7 +368,7 @@ def _add_min_run(m: RosterModel, need: np.ndarray, *, worked: bool) -> None:
         signs = np.zeros(length + 2, dtype=bool)
         signs[[0, -1]] = True
         m.add_pattern_clauses(rows, cols, signs if worked else ~signs, vals)
-    h = p.history_work_run if worked else p.history_off_run
+    h = p.min_run_history()[0 if worked else 1]  # an open history run is exempt
     for ei in np.flatnonzero(has_var & (h > 0) & (h < need)).tolist():
         e = int(ei)
         for length in range(0, min(int(need[e] - h[e]), D)):
@@ -402,7 +402,7 @@ def _min_run_matches(mask: np.ndarray, history: np.ndarray, need: np.ndarray) ->
 def evaluate_min_consecutive_days(problem: RosterProblem, schedule: np.ndarray) -> Matches:
     """A closed run of working days shorter than ``min_consecutive_days`` (match on its start; day -1 for a
     history run that day 0 ends too early)."""
-    return _min_run_matches(_work(schedule), problem.history_work_run, problem.min_consecutive_days)
+    return _min_run_matches(_work(schedule), problem.min_run_history()[0], problem.min_consecutive_days)
 
 
 def add_min_consecutive_days_off(m: RosterModel) -> None:
@@ -413,7 +413,7 @@ def add_min_consecutive_days_off(m: RosterModel) -> None:
 def evaluate_min_consecutive_days_off(problem: RosterProblem, schedule: np.ndarray) -> Matches:
     """A closed run of days off shorter than ``min_consecutive_days_off`` (match on its start; day -1 for a
     history run that day 0 ends too early)."""
-    return _min_run_matches(~_work(schedule), problem.history_off_run, problem.min_consecutive_days_off)
+    return _min_run_matches(~_work(schedule), problem.min_run_history()[1], problem.min_consecutive_days_off)
 
 
 # ----------------------------------------------------------------------------------------- weekends

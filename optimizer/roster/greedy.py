@@ -53,8 +53,9 @@ def build_greedy(problem: RosterProblem, *, seed: int = 0, prefer: np.ndarray | 
         np.add.at(spend, g_fix[g_fix >= 0], p.shift_cost[s_fix[g_fix >= 0]])
     run = np.maximum(p.history_work_run, 0).astype(np.int64)
     # the run of days off ending yesterday, and whether a worked day (or a known history) closes it on the left
-    off_run = np.maximum(p.history_off_run, 0).astype(np.int64)
-    off_closed = p.history_off_run >= 0
+    hist_off = p.min_run_history()[1]
+    off_run = np.maximum(hist_off, 0).astype(np.int64)
+    off_closed = hist_off >= 0
     noise = rng.random((D, E)) * 1e-3
 
     on_bonus = np.zeros((D, E, S + 1))

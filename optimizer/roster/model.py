@@ -220,15 +220,14 @@ class RosterModel:
     def cell_values(self, *, worked: bool) -> np.ndarray:
         """Cell states with a leading column for day -1 from the history (see ``add_pattern_clauses``).
 
-        With ``worked`` the history work run is read, else the off run: a run > 0 means day -1 was of that
-        kind, 0 that it was of the other kind, -1 unknown.
+        Day -1 was worked when ``history_work_run > 0``, off when ``history_off_run > 0``, else unknown (an open
+        history gives day -1 too; its own run is exempted by the rules' history clauses). ``worked`` (the kind of
+        run the caller constrains) does not change the values.
         """
         vals = np.empty((self.E, self.D + 1), dtype=np.int8)
         vals[:, 1:] = self.wval
-        h = self.problem.history_work_run if worked else self.problem.history_off_run
-        kind_true = WORK if worked else REST
-        kind_false = REST if worked else WORK
-        vals[:, 0] = np.where(h < 0, UNKNOWN_CELL, np.where(h > 0, kind_true, kind_false))
+        hw, ho = self.problem.history_work_run, self.problem.history_off_run
+        vals[:, 0] = np.where(hw > 0, WORK, np.where(ho > 0, REST, UNKNOWN_CELL))
         return vals
 
     def work_sum(self, e: int, days: np.ndarray) -> tuple[int, list[Any]]:

@@ -7,7 +7,7 @@ with numpy over all staff members' labels at once (one numpy step per day):
 
 * a *label* is a partial roster of one staff member up to day ``d``: its cost so far, the class of its last
   shift, the lengths of its current run of work or rest (and whether that run started on day 0 with unknown
-  history, which exempts it from the minimum-run rules), weekends worked, shifts per type, total shifts and
+  history or continues an open history, which exempts it from the minimum-run rules), weekends worked, shifts per type, total shifts and
   minutes;
 * each label is extended by a day off and by every shift the staff member may work that day; extensions that
   break a hard rule are dropped at once (forbidden successions, maximum and minimum runs, days off in a row,
@@ -251,7 +251,7 @@ class LabelPricer:
         hw, ho = p.history_work_run, p.history_off_run
         self.h_work = np.where(hw > 0, hw, 0).astype(np.int64)
         self.h_off = np.where((hw <= 0) & (ho > 0), ho, 0).astype(np.int64)
-        self.h_exempt = (self.h_work == 0) & (self.h_off == 0)
+        self.h_exempt = ((self.h_work == 0) & (self.h_off == 0)) | p.history_open  # open history: exempt run
         # run lengths that matter: up to the maximum run, or up to the minimum run when the maximum cannot bind
         self.run_cap = np.where(self.max_run >= D + self.h_work, self.min_run, self.max_run)
         hc = p.history_last_class

@@ -155,7 +155,11 @@ class RosterProblem:
         Days worked in a row ending on day -1 (0 if day -1 was off), or ``UNKNOWN`` (-1, default).
     history_off_run : int64 array [E]
         Days off in a row ending on day -1 (0 if day -1 was worked), or ``UNKNOWN`` (-1, default). Known
-        history has exactly one of ``history_work_run`` and ``history_off_run`` positive.
+        history has exactly one of ``history_work_run`` and ``history_off_run`` positive. An *open* history
+        gives one run (> 0) and leaves the other unknown: day -1 was of that kind and its run is at least that
+        long, but where it began is not known (it reaches back past the known days). The maximum run counts it;
+        the minimum run of its kind does not apply to it (edge exemption, as for a run starting on day 0 with
+        unknown history); a run of the other kind starting on day 0 is closed on its left.
     history_last_class : int64 array [E]
         Class of the shift worked on day -1 (successions into day 0), -1 if off or unknown (default).
     """
@@ -337,9 +341,10 @@ class RosterProblem:
         if np.any(work < UNKNOWN) or np.any(off < UNKNOWN):
             raise ValueError("history_work_run: runs must be >= 0 or -1 (unknown)")
         known_w, known_o = work >= 0, off >= 0
-        if np.any(known_w != known_o):
-            raise ValueError("history_off_run: must be known (>= 0) exactly where history_work_run is known")
-        if np.any(known_w & ((work > 0) == (off > 0))):
+        if np.any((known_w != known_o) & ~(work > 0) & ~(off > 0)):
+            raise ValueError("history_off_run: must be known (>= 0) where history_work_run is known, unless the "
+                             "known run is > 0 (an open history)")
+        if np.any(known_w & known_o & ((work > 0) == (off > 0))):
             raise ValueError("history_work_run: known history needs exactly one of work run and off run > 0")
         if np.any((self.history_last_class >= 0) & ~(work > 0)):
             raise ValueError("history_last_class: a class on day -1 needs history_work_run > 0")
@@ -353,6 +358,24 @@ class RosterProblem:
         for name in self._defaulted:
             changes.setdefault(name, None)
         return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
+
+    # ------------------------------------------------------------------ history as the run rules see it
+    @property
+    def history_open(self) -> np.ndarray:
+        """Bool [E]: the run carried in from day -1 has no known start (one run given > 0, the other unknown)."""
+        hw, ho = self.history_work_run, self.history_off_run
+        out: np.ndarray = ((hw > 0) & (ho < 0)) | ((ho > 0) & (hw < 0))
+        return out
+
+    def min_run_history(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(work, off)`` history runs as the minimum-run rules read them: an open run is unknown (exempt) and
+        the run of the other kind is 0 (day -1 closes it); known and unknown histories are unchanged."""
+        hw, ho = self.history_work_run, self.history_off_run
+        open_w = (hw > 0) & (ho < 0)
+        open_o = (ho > 0) & (hw < 0)
+        work = np.where(open_w, UNKNOWN, np.where(open_o, 0, hw)).astype(np.int64)
+        off = np.where(open_o, UNKNOWN, np.where(open_w, 0, ho)).astype(np.int64)
+        return work, off
 
     # ------------------------------------------------------------------ derived sizes and calendars
     @property

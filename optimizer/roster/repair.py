@@ -65,10 +65,11 @@ def mend_short_runs(problem: RosterProblem, sched: np.ndarray, staff: np.ndarray
     evaluator then reports it."""
     p = problem
     free = p.fixed == FREE
+    min_hist_w, min_hist_o = p.min_run_history()
     for e in np.unique(staff).tolist():
         row = sched[e]
         need_w, need_o = int(p.min_consecutive_days[e]), int(p.min_consecutive_days_off[e])
-        hist_w, hist_o = int(p.history_work_run[e]), int(p.history_off_run[e])
+        hist_w, hist_o = int(min_hist_w[e]), int(min_hist_o[e])
         for _ in range(row.size + 1):  # each pass removes at least one duty day, or stops
             work = row >= 0
             drop: tuple[int, int] | None = None
@@ -270,6 +271,7 @@ def fill_cover(problem: RosterProblem, schedule: np.ndarray, *, rule_ids: tuple[
     min_off_on = hard.MIN_CONSECUTIVE_DAYS_OFF in active and bool((p.min_consecutive_days_off > 1).any())
     min_work_on = hard.MIN_CONSECUTIVE_DAYS in active and bool((p.min_consecutive_days > 1).any())
     can_cell = (p.fixed == FREE) & ~p.is_unavailable
+    min_hist_w, min_hist_o = p.min_run_history()
     uw = p.under_weight if soft.UNDER_COVER in active else np.zeros_like(p.under_weight)
     iw = p.ideal_short_weight if soft.IDEAL_SHORTFALL in active else np.zeros_like(p.ideal_short_weight)
     aw = p.assign_weight if soft.ASSIGNMENT_WEIGHT in active else np.zeros_like(p.assign_weight)
@@ -294,10 +296,10 @@ def fill_cover(problem: RosterProblem, schedule: np.ndarray, *, rule_ids: tuple[
             ok &= back + 1 + fwd <= max_cons
             if min_work_on:
                 # the run through day d would be closed on both sides and too short
-                exempt = ((back >= d) & (p.history_work_run < 0)) | (d + 1 + fwd >= D)
+                exempt = ((back >= d) & (min_hist_w < 0)) | (d + 1 + fwd >= D)
                 ok &= exempt | (back + 1 + fwd >= p.min_consecutive_days)
             if min_off_on:
-                ok &= ~_closes_short_off_run(work, d, p.history_off_run, p.min_consecutive_days_off)
+                ok &= ~_closes_short_off_run(work, d, min_hist_o, p.min_consecutive_days_off)
             c = cls[s]
             prev = p.history_last_class if d == 0 else np.where(work[:, d - 1], cls[np.maximum(sched[:, d - 1], 0)], -1)
             ok &= ~((prev >= 0) & p.forbidden_next[np.maximum(prev, 0), c])

@@ -64,7 +64,7 @@ from optimizer.roster.flow import flow_relaxation
 from optimizer.roster.greedy import build_greedy
 from optimizer.roster.model import RosterModel
 from optimizer.roster.params import RosterParams
-from optimizer.roster.problem import FREE, RosterProblem
+from optimizer.roster.problem import FREE, OFF, RosterProblem
 from optimizer.roster.repair import drop_to_feasible, fill_cover, repair_applies
 from optimizer.roster.result import RosterResult, Status
 from optimizer.stop import Stop
@@ -75,6 +75,10 @@ MIN_SUB_TIME_S = 0.05
 COVER_LP_SIZE_PER_SECOND = 250_000.0
 """Rows + columns of the cover LP solved per second (measured: the province month, a few hundred thousand, in 1.2-1.5 s);
 converts its size into deterministic time."""
+FULL_MODEL_VARS_PER_SECOND = 25_000.0
+"""Shift variables of the full model built per second (measured: the province month's nightly re-plan, 150,000
+variables in 5.6 s). A block that already has a feasible roster skips the full-model phase when building the model
+would take longer than all the time left: the LNS gets the time instead (the nightly re-plan, 2 s)."""
 GUIDED_FIRST_SOLVE_SHARE = 0.5
 """Share of the LP-guided phase given to one CP-SAT solve from the rounded LP roster before LNS."""
 DESCENT_SWEEPS = 3
@@ -468,14 +472,23 @@ def _lns(problem: RosterProblem, best: np.ndarray, best_obj: int, *, clock: _Clo
 
 # ------------------------------------------------------------------------------------------------ blocks
 def _solve_block(problem: RosterProblem, *, clock: _Clock, params: RosterParams, seed: int,
-                 rel_gap: float, stats: dict[str, float]) -> tuple[np.ndarray | None, float, float, Any, str]:
-    """Solve one component; returns (schedule, objective, bound, status code, bound source)."""
+                 rel_gap: float, stats: dict[str, float], start: np.ndarray | None = None
+                 ) -> tuple[np.ndarray | None, float, float, Any, str]:
+    """Solve one component; returns (schedule, objective, bound, status code, bound source). ``start``, when it
+    keeps every hard rule, is the first incumbent (and the hint when better than the greedy roster)."""
     rule_ids = params.rule_ids
     t0 = time.perf_counter()
     flow_bound, flow_roster = flow_relaxation(problem, rule_ids=rule_ids)
     stats["flow_bound"] = stats.get("flow_bound", 0.0) + flow_bound
     stats["flow_seconds"] = stats.get("flow_seconds", 0.0) + time.perf_counter() - t0
     hint = build_greedy(problem, seed=seed, prefer=flow_roster) if params.greedy_hint else None
+    if start is not None:
+        ev_start = evaluate_schedule(problem, start, rule_ids=rule_ids)
+        stats["start_feasible"] = stats.get("start_feasible", 0.0) + float(ev_start.is_feasible)
+        if ev_start.is_feasible:
+            ev_hint = evaluate_schedule(problem, hint, rule_ids=rule_ids) if hint is not None else None
+            if ev_hint is None or not ev_hint.is_feasible or ev_start.objective < ev_hint.objective:
+                hint = start
     if hint is not None:
         ev = evaluate_schedule(problem, hint, rule_ids=rule_ids)
         if ev.is_feasible and ev.objective <= flow_bound:
@@ -510,6 +523,7 @@ def _solve_block(problem: RosterProblem, *, clock: _Clock, params: RosterParams,
         if best is not None and best_obj <= bound:
             return best, best_obj, best_obj, cp_model.OPTIMAL, source
     skip_full = params.use_lns and (greedy_ok or columns_next) and num_vars > params.full_model_max_vars
+    skip_full |= params.use_lns and greedy_ok and num_vars > clock.seconds_left() * FULL_MODEL_VARS_PER_SECOND
     if not skip_full:
         m = build_model(problem, rule_ids=rule_ids)
         share = params.full_model_share if params.use_lns else 1.0
@@ -714,12 +728,25 @@ def _column_phase(problem: RosterProblem, best: np.ndarray | None, best_obj: flo
     return best, best_obj, bound, source, lp_roster
 
 
+def _start_part(start: np.ndarray, staff: np.ndarray, shifts: np.ndarray, num_shifts: int) -> np.ndarray | None:
+    """``start`` restricted to a component (shift indices renumbered); None when it works a shift outside it."""
+    new_shift = np.full(num_shifts, -1, dtype=np.int64)
+    new_shift[shifts] = np.arange(shifts.size)
+    part = np.asarray(start, dtype=np.int64)[staff]
+    mapped = np.where(part >= 0, new_shift[np.maximum(part, 0)], OFF)
+    if np.any((part >= 0) & (mapped < 0)):
+        return None
+    out: np.ndarray = mapped
+    return out
+
+
 def solve(
     problem: RosterProblem,
     *,
     params: RosterParams | None = None,
     stop: Stop | None = None,
     seed: int = 0,
+    start: np.ndarray | None = None,
 ) -> RosterResult:
     """Solve a roster problem (minimise penalty points under the hard rules).
 
@@ -733,6 +760,10 @@ def solve(
     seed : int
         Seed of CP-SAT and of the neighbourhood choices. In deterministic mode the same problem, params and
         seed give the same roster as long as the wall-clock cap is not reached first.
+    start : int64 array [E, D], optional
+        A roster to start from (shift index, -1 off), e.g. the nightly job's repaired roster: in each component
+        where it keeps every hard rule it is the first incumbent (CP-SAT's hint and the LNS's start when it is
+        better than the greedy roster), so the result is never worse than it.
 
     Returns
     -------
@@ -743,8 +774,11 @@ def solve(
     """
     params = params or RosterParams()
     stop = stop or Stop()
-    start = time.perf_counter()
-    clock = _Clock(deadline=stop.deadline(start), dtime_left=stop.time_limit_s * params.dtime_per_second,
+    if start is not None and np.shape(start) != (problem.num_staff, problem.num_days):
+        raise ValueError(f"start: expected shape {(problem.num_staff, problem.num_days)}, got {np.shape(start)}")
+    initial = start
+    start_time = time.perf_counter()
+    clock = _Clock(deadline=stop.deadline(start_time), dtime_left=stop.time_limit_s * params.dtime_per_second,
                    deterministic=params.deterministic, dtime_per_second=params.dtime_per_second)
     p = problem
     E, D = p.num_staff, p.num_days
@@ -771,7 +805,8 @@ def solve(
             deterministic=params.deterministic, dtime_per_second=params.dtime_per_second)
         used_before = part_clock.dtime_left
         sched_k, obj_k, bound_k, status_k, source_k = _solve_block(
-            sub, clock=part_clock, params=params, seed=seed, rel_gap=stop.rel_gap, stats=stats)
+            sub, clock=part_clock, params=params, seed=seed, rel_gap=stop.rel_gap, stats=stats,
+            start=None if initial is None else _start_part(initial, staff, shifts, p.num_shifts))
         clock.charge(used_before - part_clock.dtime_left)
         statuses.append(status_k)
         sources.add(source_k)
@@ -780,7 +815,7 @@ def solve(
             continue
         schedule[staff] = np.where(sched_k >= 0, shifts[np.maximum(sched_k, 0)], sched_k)
         gap_sum += obj_k - bound_k
-    runtime = time.perf_counter() - start
+    runtime = time.perf_counter() - start_time
     ev = evaluate_schedule(p, schedule, rule_ids=params.rule_ids)
     if any(st == cp_model.INFEASIBLE for st in statuses):
         return RosterResult(Status.INFEASIBLE, math.inf, math.inf, runtime, seed, schedule, ev.term_totals,

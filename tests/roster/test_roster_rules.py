@@ -178,6 +178,34 @@ def test_min_consecutive_days() -> None:
     assert r.objective == 2 and r.schedule[0, 2] == 0 and (r.schedule >= 0).sum() == 2
 
 
+def test_open_history_runs() -> None:
+    """An open history (one run given, the other unknown: the run's start is not known) counts for the maximum
+    run, is exempt from its own minimum, and closes a run of the other kind starting on day 0. Solved: a wish
+    for a lone duty day on day 0 is granted after an open run of days off only by working day 1 too, and after
+    an open run of one duty day the solver may stop on day 0 (no forced second day)."""
+    p = make(D=5, min_consecutive_days=np.array([2]), min_consecutive_days_off=np.array([2]),
+             max_consecutive_days=np.array([3]))
+    open_work = p.replace(history_work_run=np.array([1]), history_off_run=np.array([-1]))
+    assert bool(open_work.history_open[0])
+    assert len(hard.evaluate_min_consecutive_days(open_work, sched([-1, -1, -1, -1, -1]))) == 0
+    assert len(hard.evaluate_max_consecutive_days(open_work, sched([0, 0, 0, -1, -1]))) == 1
+    assert len(hard.evaluate_min_consecutive_days_off(open_work, sched([-1, 0, 0, -1, -1]))) == 1
+    open_off = p.replace(history_work_run=np.array([-1]), history_off_run=np.array([1]))
+    assert len(hard.evaluate_min_consecutive_days_off(open_off, sched([0, 0, -1, -1, -1]))) == 0
+    assert len(hard.evaluate_min_consecutive_days(open_off, sched([0, -1, -1, -1, -1]))) == 1
+    unknown = p.replace(history_work_run=np.array([-1]), history_off_run=np.array([-1]))
+    assert len(hard.evaluate_min_consecutive_days(unknown, sched([0, -1, -1, -1, -1]))) == 0
+    wish = {"on_request_staff": [0], "on_request_day": [0], "on_request_shift": [0], "on_request_weight": [10]}
+    r = solve_only(open_off.replace(**wish), hard.MIN_CONSECUTIVE_DAYS, hard.MIN_CONSECUTIVE_DAYS_OFF,
+                   soft.SHIFT_ON_REQUESTS, soft.OVER_COVER)
+    assert r.objective == 2 and r.schedule[0, :2].tolist() == [0, 0]
+    r = solve_only(open_work.replace(**wish), hard.MIN_CONSECUTIVE_DAYS, hard.MIN_CONSECUTIVE_DAYS_OFF,
+                   hard.MAX_CONSECUTIVE_DAYS, soft.SHIFT_ON_REQUESTS, soft.OVER_COVER)
+    assert r.objective == 1 and r.schedule[0].tolist() == [0, -1, -1, -1, -1]
+    with pytest.raises(ValueError, match="history_off_run"):
+        p.replace(history_work_run=np.array([0]), history_off_run=np.array([-1]))
+
+
 def test_min_consecutive_days_off() -> None:
     """Closed runs of days off shorter than min are forbidden, with the same edge exemptions."""
     p = make(D=5, min_consecutive_days_off=np.array([2]), cover_min=np.ones((5, 1), dtype=int))

@@ -59,8 +59,10 @@ def random_problem(seed: int, *, E: int = 4, D: int = 10, S: int = 3, full: bool
         fixed[0, :2] = [0, -1]
         unavailable = np.asarray(kw["is_unavailable"]).copy()
         unavailable[0, :2] = False
-        history_work = np.array([1, 0] + [2] * (E - 2))
-        history_off = np.array([0, 1] + [0] * (E - 2))
+        # staff 0 and 1: known history; then in turn a known run of 2 duty days, an open run of 2 duty days
+        # (its start unknown) and an open run of 3 days off
+        history_work = np.array([1, 0] + [(2, 2, -1)[e % 3] for e in range(2, E)])
+        history_off = np.array([0, 1] + [(0, -1, 3)[e % 3] for e in range(2, E)])
         kw.update(
             cover_max=cover_min + 2,
             assign_weight=rng.integers(0, 3, size=(E, S)),
@@ -74,7 +76,7 @@ def random_problem(seed: int, *, E: int = 4, D: int = 10, S: int = 3, full: bool
             reference=np.where(rng.random((E, D)) < 0.5, rng.integers(-1, S, size=(E, D)), FREE),
             change_weight=3,
             history_work_run=history_work, history_off_run=history_off,
-            history_last_class=np.array([0, -1] + [1] * (E - 2)),
+            history_last_class=np.where(history_work > 0, np.array([0, -1] + [1] * (E - 2)), -1),
             is_unavailable=unavailable,
         )
         kw["is_allowed"] = np.asarray(kw["is_allowed"]) | (np.arange(S)[None, :] == 0)
@@ -138,6 +140,30 @@ def test_fixed_cells_never_move_and_bound_is_valid() -> None:
     assert sum(r.term_totals.values()) == r.objective
 
 
+def test_start_roster_is_the_first_incumbent() -> None:
+    """A feasible ``start`` roster is taken as the first incumbent and never lost: even with almost no time for
+    the search the result is at least as good, and with time too. A start that breaks a hard rule is not taken;
+    one of the wrong shape is refused naming the field."""
+    p = random_problem(7, E=8, D=21, S=3)
+    first = solve(p, stop=Stop(time_limit_s=2, rel_gap=0.0), seed=1)
+    assert first.is_feasible and check(p, first.schedule).feasible
+    params = RosterParams(greedy_hint=False, use_cover_lp=False, use_columns=False, use_lns=False)
+    kept = solve(p, params=params, stop=Stop(time_limit_s=0.01), seed=2, start=first.schedule)
+    assert kept.stats["start_feasible"] == 1
+    assert kept.is_feasible and kept.objective <= first.objective and check(p, kept.schedule).feasible
+    more = solve(p, stop=Stop(time_limit_s=1.0, rel_gap=0.0), seed=3, start=first.schedule)
+    assert more.stats["start_feasible"] == 1
+    assert more.is_feasible and more.objective <= first.objective and check(p, more.schedule).feasible
+    broken = first.schedule.copy()
+    cell = np.argwhere((p.fixed == FREE) & p.is_unavailable)[0]
+    broken[cell[0], cell[1]] = int(np.flatnonzero(p.is_allowed[cell[0]])[0])  # works an unavailable day
+    assert not evaluate_schedule(p, broken).is_feasible
+    ignored = solve(p, params=params, stop=Stop(time_limit_s=0.01), seed=2, start=broken)
+    assert ignored.stats["start_feasible"] == 0
+    with pytest.raises(ValueError, match="start: expected shape"):
+        solve(p, start=first.schedule[:, :5])
+
+
 def test_components_are_solved_apart() -> None:
     """Two groups of staff with separate shift types form two components; bounds add up to a valid bound."""
     a = random_problem(3, E=3, D=7, S=2, full=False)
@@ -193,7 +219,7 @@ def test_same_seed_same_roster(use_columns: bool) -> None:
         ("fixed", np.full((2, 3), 7), "fixed: values"),
         ("min_consecutive_days", np.zeros(2), "min_consecutive_days: must be >= 1"),
         ("cover_ideal", np.zeros((3, 2)) - 1, "cover_ideal"),
-        ("history_work_run", np.array([2, -1]), "history_off_run"),
+        ("history_work_run", np.array([0, -1]), "history_off_run"),
         ("shift_class", np.array([0, 3]), "shift_class"),
         ("on_request_staff", np.array([0]), "on_request_day: required"),
     ],
