@@ -94,6 +94,61 @@ def dropout_days(ctx_dates: Sequence[dt.date], lawyer_ids: np.ndarray, dropouts:
     return out
 
 
+def _run_fields(f: Fields, E: int) -> tuple[np.ndarray, ...]:
+    """History runs and run minima of compiled fields (defaults where no rule set them)."""
+    def get(name: str, default: int) -> np.ndarray:
+        return np.broadcast_to(np.asarray(f.get(name, default), dtype=np.int64), (E,))
+    return (get("history_work_run", UNKNOWN), get("history_off_run", UNKNOWN), get("min_consecutive_days", 1),
+            get("min_consecutive_days_off", 1))
+
+
+def forced_off_cells(fixed: np.ndarray, history_work_run: np.ndarray, history_off_run: np.ndarray,
+                     min_work: np.ndarray, min_off: np.ndarray) -> np.ndarray:
+    """Bool ``[E, D]``: cells off in ``fixed`` that a minimum-run rule would force to work, given the fixed
+    cells around them: cells beside a closed run of duty days shorter than ``min_work[e]`` and cells inside a
+    closed run of days off shorter than ``min_off[e]`` (rule sources: ``min_consecutive_days``,
+    ``min_days_off_in_row``).
+
+    Such a run already breaks the rule on published cells. Offering a cell next to it for a call-in would let
+    the rule force that call-in (the fixed cells alone are only reported), and several forced call-ins on one
+    day can exceed its seats: the repair would have no solution. ``FREE`` cells, an unknown history
+    (``history_*_run < 0``) and the horizon's end leave a run open (not closed), and so does an open
+    history (one run given, the other unknown: its start is not known).
+    """
+    E, D = fixed.shape
+    k = int(max(min_work.max(initial=1), min_off.max(initial=1)))
+    OPEN, WORKS, RESTS = 2, 1, 0
+    state = np.full((E, k + D + 1), OPEN, dtype=np.int8)  # k history columns, the horizon, one open column
+    state[:, k:k + D] = np.where(fixed == FREE, OPEN, np.where(fixed >= 0, WORKS, RESTS))
+    cols = np.arange(k)[None, :]
+    for run, other_run, kind, other in ((history_work_run, history_off_run, WORKS, RESTS),
+                                        (history_off_run, history_work_run, RESTS, WORKS)):
+        h = np.minimum(np.maximum(run, 0), k)[:, None]
+        in_run = cols >= k - h
+        # the day before a history run closes it when the history is known (an open history has no start)
+        before = (cols == k - h - 1) & (h > 0) & (other_run >= 0)[:, None]
+        state[:, :k] = np.where(in_run & (h > 0), kind, np.where(before, other, state[:, :k]))
+    L = state.shape[1]
+    flat = state.ravel()
+    change = np.ones(flat.size, dtype=bool)
+    change[1:] = flat[1:] != flat[:-1]
+    change[::L] = True
+    starts = np.flatnonzero(change)
+    length = np.diff(np.append(starts, flat.size))
+    row, c0 = starts // L, starts % L
+    c1 = c0 + length - 1
+    left = np.where(c0 > 0, flat[np.maximum(starts - 1, 0)], OPEN)
+    right = np.where(c1 < L - 1, flat[np.minimum(starts + length, flat.size - 1)], OPEN)
+    run_kind = flat[starts]
+    short_work = (run_kind == WORKS) & (left == RESTS) & (right == RESTS) & (length < min_work[row])
+    short_off = (run_kind == RESTS) & (left == WORKS) & (right == WORKS) & (length < min_off[row])
+    forced = np.repeat(short_off, length).reshape(E, L)
+    forced[row[short_work], c0[short_work] - 1] = True
+    forced[row[short_work], c1[short_work] + 1] = True
+    out: np.ndarray = forced[:, k:k + D] & (fixed == OFF)
+    return out
+
+
 def roster_to_schedule(ctx: DutyContext, roster: pd.DataFrame, *, day_offset: int = 0,
                        num_days: int | None = None) -> np.ndarray:
     """Schedule ``[E, num_days]`` (shift index, -1 off) of a roster frame, for the days starting
@@ -126,10 +181,13 @@ def _history(ctx: DutyContext, published: PublishedRoster, fields: Fields) -> No
     worked_last = work[:, -1]
     work_run = np.where(worked_last, k - 1 - last_other, 0)
     off_run = np.where(~worked_last, k - 1 - last_work, 0)
-    # an off run reaching back to the first published day may be longer: leave it unknown (edge exemption)
-    unknown = ~worked_last & (last_work < 0)
-    fields["history_work_run"] = np.where(unknown, UNKNOWN, work_run).astype(np.int64)
-    fields["history_off_run"] = np.where(unknown, UNKNOWN, off_run).astype(np.int64)
+    # a run reaching back to the first published day may be longer: an open history (the core's term) whose
+    # start is unknown, as the plan that published it took it; the maximum run counts its known days, the
+    # minimum run exempts it, and a run of the other kind from day 0 is closed by day -1
+    open_work = worked_last & (last_other < 0)
+    open_off = ~worked_last & (last_work < 0)
+    fields["history_work_run"] = np.where(open_off, UNKNOWN, work_run).astype(np.int64)
+    fields["history_off_run"] = np.where(open_work, UNKNOWN, off_run).astype(np.int64)
     fields["history_last_class"] = np.where(worked_last, ctx.shift_class[np.maximum(past[:, -1], 0)], -1)
 
 
@@ -219,9 +277,10 @@ def compile_roster(
         released = frozen[None, :] & (reference >= 0) & unavailable
         fixed[released] = OFF
         allowed = np.asarray(f["is_allowed"])
+        forced = forced_off_cells(fixed, *_run_fields(f, E))
         for d in np.flatnonzero(released.any(axis=0)).tolist():
             lost = np.unique(reference[released[:, d], d])
-            callable_ = (reference[:, d] == OFF) & ~unavailable[:, d] & allowed[:, lost].any(axis=1)
+            callable_ = (reference[:, d] == OFF) & ~unavailable[:, d] & allowed[:, lost].any(axis=1) & ~forced[:, d]
             fixed[callable_, d] = FREE
         f["fixed"] = fixed
     problem = RosterProblem(**f)

@@ -25,7 +25,15 @@ may serve the lost shift are called in. The solve runs in two steps:
    with at most two changes per lost shift (one removal, one call-in) within seconds.
 2. *Re-plan*: the days after the frozen window are free, with the published roster as ``reference`` and each
    changed (lawyer, day) costing ``weights.change`` (default 200 points: more than any soft term except a
-   missing required lawyer, 1,000). The re-plan replaces the repair only when its objective is lower.
+   missing required lawyer, 1,000). It starts from the repaired roster, and replaces the repair only when its
+   objective is lower.
+
+Under minimum runs (``min_consecutive_days`` or ``min_days_off_in_row`` > 1) two more things keep the repair
+solvable. The repair step also frees the days after the frozen window of *unsettled* lawyers
+(:func:`unsettled_lawyers`: a published run ending on the last published day shorter than the minimum, which
+the new day must extend, or a lost shift). And a lawyer is offered as a call-in only where the minimum-run rule
+would not force it (:func:`models.duty.compile.forced_off_cells`). A run reaching back to the first published
+day is an open history (its start unknown), as the plan that published it saw it.
 
 Limits per horizon (``max_shifts``, ``max_weekends``, county budgets) apply to each night's horizon, a rolling
 window of ``num_days`` days, not to calendar months.
@@ -50,7 +58,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from models.duty.compile import Compiled, PublishedRoster, compile_roster
+from models.duty.compile import Compiled, PublishedRoster, compile_roster, forced_off_cells
 from models.duty.decode import explanations, roster_frame, runs_after, runs_before
 from models.duty.domain import DutyInputs
 from models.duty.io import ROSTER_COLUMNS, input_files, read_roster
@@ -138,15 +146,42 @@ def _fingerprint(inputs: DutyInputs, dropouts: pd.DataFrame | None, base: Publis
     return h.hexdigest()
 
 
+def unsettled_lawyers(compiled: Compiled) -> np.ndarray:
+    """Bool ``[E]``: lawyers whose published days after the frozen window the repair step may change.
+
+    - Lawyers who lost a published shift, under a minimum run longer than one day (they are told anyway,
+      and the hole can break their runs).
+    - Lawyers whose published run of duty days or days off ends on the last published day shorter than the
+      minimum run (``min_consecutive_days``, ``min_days_off_in_row``): the plan that published it left that
+      edge open; a night later the run must go on into the new day, which the lawyer may not be able to work
+      (no shift left, unavailable, no seat left): without this the repair can have no solution.
+    """
+    p = compiled.problem
+    ref = p.reference
+    has_minimum = (p.min_consecutive_days > 1) | (p.min_consecutive_days_off > 1)
+    out: np.ndarray = ((ref >= 0) & p.is_unavailable).any(axis=1) & has_minimum
+    published_days = np.flatnonzero((ref != FREE).any(axis=0))
+    if published_days.size == 0 or published_days[-1] >= p.num_days - 1:
+        return out
+    last = int(published_days[-1])
+    work = ref >= 0
+    work_run = runs_before(work, p.history_work_run)[:, last + 1]
+    off_run = runs_before(~work & (ref != FREE), p.history_off_run)[:, last + 1]
+    out |= ((work_run > 0) & (work_run < p.min_consecutive_days)) | (
+        (off_run > 0) & (off_run < p.min_consecutive_days_off))
+    return out
+
+
 def repair_fixed(compiled: Compiled) -> np.ndarray:
     """``fixed`` of the repair step: published cells kept, except released cells (the lawyer became
-    unavailable: now off), lawyers who may be called in on a day that lost a lawyer (free), and days not
-    published before (free).
+    unavailable: now off), lawyers who may be called in on a day that lost a lawyer (free), the days after the
+    frozen window of :func:`unsettled_lawyers` (free), and days not published before (free).
 
     A lawyer may be called in on day ``d`` when they were off that day, are available, may serve one of the
-    lost shift types, have shifts left, and a shift on ``d`` keeps the published days around it within the
+    lost shift types, have shifts left, a shift on ``d`` keeps the published days around it within the
     consecutive-days limit, the rest rule between shifts and the weekend limit (so the small repair problem
-    holds only call-ins that can work).
+    holds only call-ins that can work), and no minimum-run rule would force the call-in
+    (:func:`models.duty.compile.forced_off_cells`).
     """
     p = compiled.problem
     ref = p.reference
@@ -154,8 +189,11 @@ def repair_fixed(compiled: Compiled) -> np.ndarray:
     fixed = ref.copy()  # FREE where nothing was published
     released = (ref >= 0) & unavailable
     fixed[released] = OFF
+    fixed[unsettled_lawyers(compiled)] = np.where(p.fixed == FREE, FREE, fixed)[unsettled_lawyers(compiled)]
     if not released.any():
         return fixed
+    forced = forced_off_cells(fixed, p.history_work_run, p.history_off_run, p.min_consecutive_days,
+                              p.min_consecutive_days_off)
     sched = np.where(fixed >= 0, fixed, OFF)
     work = sched >= 0
     cls = np.where(work, p.shift_class[np.maximum(sched, 0)], -1)
@@ -171,7 +209,8 @@ def repair_fixed(compiled: Compiled) -> np.ndarray:
     fn = p.forbidden_next
     for d in np.flatnonzero(released.any(axis=0)).tolist():
         lost = np.unique(ref[released[:, d], d])
-        ok = (ref[:, d] == OFF) & ~unavailable[:, d] & p.is_allowed[:, lost].any(axis=1) & shifts_left
+        ok = (fixed[:, d] == OFF) & ~unavailable[:, d] & p.is_allowed[:, lost].any(axis=1) & shifts_left
+        ok &= ~forced[:, d]
         ok &= before[:, d] + 1 + after[:, d] <= p.max_consecutive_days
         lost_cls = np.unique(p.shift_class[lost])
         ok_cls = np.zeros(p.num_staff, dtype=bool)
@@ -223,7 +262,11 @@ def _solve_two_step(compiled: Compiled, *, time_limit_s: float, seed: int, param
     left = time_limit_s - (time.perf_counter() - t0)
     if replan and left > MIN_REPLAN_S:
         t1 = time.perf_counter()
-        full = solve(p, params=prm, stop=Stop(time_limit_s=left), seed=seed)
+        # the repaired roster starts the re-plan (it is never lost); the cover LP, whose job is a first roster
+        # and whose repair takes seconds at province scale, is then skipped
+        started = math.isfinite(best_obj)
+        full = solve(p, params=dataclasses.replace(prm, use_cover_lp=prm.use_cover_lp and not started),
+                     stop=Stop(time_limit_s=left), seed=seed, start=rep.schedule if started else None)
         info["replan_seconds"] = round(time.perf_counter() - t1, 3)
         info["replan_objective"] = full.objective
         if full.status in (Status.OPTIMAL, Status.FEASIBLE) and full.objective < best_obj and full.is_feasible:
