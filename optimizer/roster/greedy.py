@@ -4,8 +4,11 @@ Day by day, shift types with missing cover (most expensive under-cover first) ta
 keep every *upper* limit (shifts per type, total shifts and minutes, consecutive days, successions including
 into a fixed next day, weekends, seats, budgets) and do not close a run of days off shorter than its minimum,
 preferring staff who asked for the shift, then staff short of their minimum minutes, then the least loaded.
-Other lower limits (minimum minutes, minimum runs of work) are not enforced: the result may break them and is
-then only a hint.
+Minimum runs of work: a run shorter than its minimum is continued first thing each day (any shift with a free
+seat, the most needed first, over-cover if need be), and a new run starts only where the days it needs are open
+to the staff member (free, available and with a post open to them, or fixed to work) and shifts are left
+for it. Minimum minutes are not
+enforced, and a run may still end short where no seat is left: the result is then only a hint.
 """
 
 from __future__ import annotations
@@ -56,6 +59,12 @@ def build_greedy(problem: RosterProblem, *, seed: int = 0, prefer: np.ndarray | 
     hist_off = p.min_run_history()[1]
     off_run = np.maximum(hist_off, 0).astype(np.int64)
     off_closed = hist_off >= 0
+    # whether the run of work ending yesterday is exempt from its minimum (its start unknown)
+    w_exempt = p.min_run_history()[0] < 0
+    min_work = p.min_consecutive_days
+    # cells a run can use: free, available and with a post open to the staff member that day, or fixed to work
+    has_post = (p.is_allowed & (p.max_shifts_per_type > 0)).astype(np.int64) @ (p.cover_max > 0).T.astype(np.int64) > 0
+    open_cell = ((p.fixed == FREE) & ~p.is_unavailable & has_post) | (p.fixed >= 0)
     noise = rng.random((D, E)) * 1e-3
 
     on_bonus = np.zeros((D, E, S + 1))
@@ -71,6 +80,8 @@ def build_greedy(problem: RosterProblem, *, seed: int = 0, prefer: np.ndarray | 
         next_cls = np.where(next_fixed >= 0, cls[np.maximum(next_fixed, 0)], -1)
         base_ok = today_free & (total < max_total) & (run < p.max_consecutive_days)
         base_ok &= ~short_off_run_closed(off_run, off_closed, p.min_consecutive_days_off)
+        must = (run > 0) & (run < min_work) & ~w_exempt & today_free
+        base_ok &= (run > 0) | run_can_reach(open_cell, d, min_work, total, max_total)
         w = weekend_idx[d]
         if w >= 0:
             base_ok &= worked_wk[:, w] | (worked_wk.sum(axis=1) < p.max_weekends)
@@ -104,6 +115,15 @@ def build_greedy(problem: RosterProblem, *, seed: int = 0, prefer: np.ndarray | 
             if w >= 0:
                 worked_wk[take, w] = True
 
+        if must.any():  # runs of work shorter than their minimum go on, on the most needed shifts first
+            need_now = p.cover_ideal[d] - staffed[d]
+            for s in np.lexsort((-need_now, -p.under_weight[d])).tolist():
+                cand = np.flatnonzero(must & eligible(s))
+                room = room_for(s, int(cand.size))
+                if room > 0:
+                    take = cand[np.argsort(-noise[d, cand], kind="stable")[:room]]
+                    assign(take, s)
+                    must[take] = False
         if prefer is not None:
             wanted = np.where(base_ok, prefer[:, d], -1)
             for s in np.unique(wanted[wanted >= 0]).tolist():
@@ -131,10 +151,25 @@ def build_greedy(problem: RosterProblem, *, seed: int = 0, prefer: np.ndarray | 
                 assign(take, s)
                 need[s] -= take.size
         worked = sched[:, d] >= 0
+        w_exempt = np.where(worked, np.where(run > 0, w_exempt, (d == 0) & (p.min_run_history()[0] < 0)), False)
         run = np.where(worked, run + 1, 0)
         off_run = np.where(worked, 0, off_run + 1)
         off_closed |= worked
     return sched
+
+
+def run_can_reach(open_cell: np.ndarray, d: int, min_work: np.ndarray, total: np.ndarray,
+                  max_total: np.ndarray) -> np.ndarray:
+    """Bool ``[E]``: a run of work starting on day ``d`` can reach ``min_work`` days (the minimum-run rule,
+    :data:`optimizer.roster.constraints.MIN_CONSECUTIVE_DAYS`): the days it needs inside the horizon are open to
+    the staff member (``open_cell``: free and available, or fixed to work) and that many shifts are left. A run
+    reaching the horizon's end needs only the days up to it (edge exemption)."""
+    E, D = open_cell.shape
+    length = np.minimum(min_work, D - d)
+    ok: np.ndarray = total + length <= max_total
+    for j in range(1, int(length.max(initial=1))):
+        ok &= (j >= length) | open_cell[:, d + j]
+    return ok
 
 
 def short_off_run_closed(off_run: np.ndarray, closed_left: np.ndarray, min_off: np.ndarray) -> np.ndarray:

@@ -500,6 +500,16 @@ def _solve_block(problem: RosterProblem, *, clock: _Clock, params: RosterParams,
     if hint is not None:
         ev = evaluate_schedule(problem, hint, rule_ids=rule_ids)
         greedy_ok = ev.is_feasible
+        if not greedy_ok and repair_applies(problem, rule_ids=rule_ids):
+            # the greedy roster breaks only lower limits it cannot always keep (runs ending short where no seat
+            # was left): the cover-LP repair mends them (short runs removed) and refills what it can
+            mended = drop_to_feasible(problem, hint, rule_ids=rule_ids)
+            if mended is not None:
+                mended = fill_cover(problem, mended, rule_ids=rule_ids, seed=seed)
+                ev = evaluate_schedule(problem, mended, rule_ids=rule_ids)
+                if ev.is_feasible:
+                    hint, greedy_ok = mended, True
+                    stats["greedy_mended"] = stats.get("greedy_mended", 0.0) + 1.0
         stats["greedy_objective"] = stats.get("greedy_objective", 0) + (ev.objective if greedy_ok else math.nan)
     best: np.ndarray | None = None
     best_obj = math.inf

@@ -255,6 +255,38 @@ def test_greedy_does_not_close_a_short_run_of_days_off() -> None:
     assert build_greedy(hist)[0, 0] == -1
 
 
+def test_greedy_continues_short_runs_of_duty_days() -> None:
+    """One lawyer, two duty days in a row at least, seats every day but cover asked on days 0 and 3 only: the
+    greedy start continues the run it opens on day 0 into day 1 (over-cover), where the old start left lone days.
+    A new run on day 3 needs two more shifts: with three in all it is not opened, nor is a run on day 2 when the
+    post is closed on day 3 (it could not reach two days)."""
+    base = RosterProblem(cover_min=np.array([[1], [0], [0], [1], [0]]), is_allowed=np.ones((1, 1), dtype=bool),
+                         cover_max=np.ones((5, 1), dtype=int), history_work_run=np.array([0]),
+                         history_off_run=np.array([3]))
+    assert build_greedy(base).tolist() == [[0, -1, -1, 0, -1]]
+    p = base.replace(min_consecutive_days=np.array([2]))
+    out = build_greedy(p)
+    assert out.tolist() == [[0, 0, -1, 0, 0]] and check(p, out).feasible
+    few = p.replace(max_total_shifts=np.array([3]))
+    out = build_greedy(few)
+    assert out.tolist() == [[0, 0, -1, -1, -1]] and check(few, out).feasible
+    closed = p.replace(cover_min=np.array([[0], [0], [1], [0], [0]]), cover_max=np.array([[1], [1], [1], [0], [1]]))
+    out = build_greedy(closed)
+    assert out.tolist() == [[-1, -1, -1, -1, -1]] and check(closed, out).feasible
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_greedy_start_is_mended_under_minimum_duty_runs(seed: int) -> None:
+    """On duty-like problems under two duty days in a row the solve's greedy start, where it still leaves a run
+    short, is mended by the repair (short runs removed, cover refilled) into a first roster the checker
+    accepts, and the solve's roster passes the checker."""
+    p = duty_like(70 + seed).replace(min_consecutive_days=np.full(12, 2))
+    result = solve(p, params=RosterParams(num_workers=1, use_columns=False, use_cover_lp=False),
+                   stop=Stop(time_limit_s=3, rel_gap=0.0), seed=seed)
+    assert result.is_feasible and check(p, result.schedule).feasible
+    assert not np.isnan(result.stats["greedy_objective"])  # the (mended) greedy roster was feasible
+
+
 @pytest.mark.parametrize("seed", range(4))
 def test_greedy_keeps_minimum_days_off_on_duty_like_problems(seed: int) -> None:
     """The greedy start under two or three days off in a row: no run of days off the checker rejects."""
@@ -277,12 +309,11 @@ def test_solve_with_cover_lp_phase_under_minimum_runs(seed: int, min_work: int, 
 
 @pytest.mark.parametrize("seed", range(2))
 def test_column_path_starts_from_the_repaired_cover_lp_roster(seed: int) -> None:
-    """Under a minimum run of two duty days the greedy start breaks the rule; with the full model skipped, the
+    """Under a minimum run of two duty days, with no greedy start and the full model skipped, the
     column-generation path starts from the repaired cover-LP roster and returns a roster the checker accepts.
     Under minimum minutes (which the repair does not mend) the cover LP is not tried."""
     p = duty_like(90 + seed).replace(min_consecutive_days=np.full(12, 2))
-    params = RosterParams(num_workers=1, use_columns=True, full_model_max_vars=0)
-    assert not check(p, build_greedy(p, seed=seed)).feasible
+    params = RosterParams(num_workers=1, use_columns=True, full_model_max_vars=0, greedy_hint=False)
     result = solve(p, params=params, stop=Stop(time_limit_s=5, rel_gap=0.0), seed=seed)
     assert "cover_lp_roster" in result.stats
     assert result.is_feasible and check(p, result.schedule).feasible
