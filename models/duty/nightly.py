@@ -28,12 +28,13 @@ may serve the lost shift are called in. The solve runs in two steps:
    missing required lawyer, 1,000). It starts from the repaired roster, and replaces the repair only when its
    objective is lower.
 
-Under minimum runs (``min_consecutive_days`` or ``min_days_off_in_row`` > 1) two more things keep the repair
-solvable. The repair step also frees the days after the frozen window of *unsettled* lawyers
+Under minimum runs (``min_consecutive_days`` or ``min_days_off_in_row`` > 1) three more things keep the repair
+solvable and its roster true to the rules. The repair step also frees the days after the frozen window of *unsettled* lawyers
 (:func:`unsettled_lawyers`: a published run ending on the last published day shorter than the minimum, which
 the new day must extend, or a lost shift). And a lawyer is offered as a call-in only where the minimum-run rule
-would not force it (:func:`models.duty.compile.forced_off_cells`). A run reaching back to the first published
-day is an open history (its start unknown), as the plan that published it saw it.
+would not force it (:func:`models.duty.compile.forced_off_cells`). And a run reaching back to the first
+published day is an open history (its start unknown, as the plan that published it saw it): the maximum run
+counts its days, the minimum does not apply to it.
 
 Limits per horizon (``max_shifts``, ``max_weekends``, county budgets) apply to each night's horizon, a rolling
 window of ``num_days`` days, not to calendar months.
@@ -189,7 +190,8 @@ def repair_fixed(compiled: Compiled) -> np.ndarray:
     fixed = ref.copy()  # FREE where nothing was published
     released = (ref >= 0) & unavailable
     fixed[released] = OFF
-    fixed[unsettled_lawyers(compiled)] = np.where(p.fixed == FREE, FREE, fixed)[unsettled_lawyers(compiled)]
+    unsettled = unsettled_lawyers(compiled)
+    fixed[unsettled] = np.where(p.fixed == FREE, FREE, fixed)[unsettled]
     if not released.any():
         return fixed
     forced = forced_off_cells(fixed, p.history_work_run, p.history_off_run, p.min_consecutive_days,

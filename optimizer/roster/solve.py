@@ -481,7 +481,8 @@ def _solve_block(problem: RosterProblem, *, clock: _Clock, params: RosterParams,
     flow_bound, flow_roster = flow_relaxation(problem, rule_ids=rule_ids)
     stats["flow_bound"] = stats.get("flow_bound", 0.0) + flow_bound
     stats["flow_seconds"] = stats.get("flow_seconds", 0.0) + time.perf_counter() - t0
-    hint = build_greedy(problem, seed=seed, prefer=flow_roster) if params.greedy_hint else None
+    mendable = repair_applies(problem, rule_ids=rule_ids)
+    hint = build_greedy(problem, seed=seed, prefer=flow_roster, work_runs=mendable) if params.greedy_hint else None
     if start is not None:
         ev_start = evaluate_schedule(problem, start, rule_ids=rule_ids)
         stats["start_feasible"] = stats.get("start_feasible", 0.0) + float(ev_start.is_feasible)
@@ -500,7 +501,7 @@ def _solve_block(problem: RosterProblem, *, clock: _Clock, params: RosterParams,
     if hint is not None:
         ev = evaluate_schedule(problem, hint, rule_ids=rule_ids)
         greedy_ok = ev.is_feasible
-        if not greedy_ok and repair_applies(problem, rule_ids=rule_ids):
+        if not greedy_ok and mendable:
             # the greedy roster breaks only lower limits it cannot always keep (runs ending short where no seat
             # was left): the cover-LP repair mends them (short runs removed) and refills what it can
             mended = drop_to_feasible(problem, hint, rule_ids=rule_ids)
