@@ -229,11 +229,9 @@ def _block_model(problem: AssignmentProblem, jobs: np.ndarray, capacity: np.ndar
 
 
 def _highs(time_limit_s: float, seed: int) -> highspy.Highs:
-    h = new_highs()
-    h.setOptionValue("output_flag", False)
+    h = new_highs(threads=1)
     h.setOptionValue("time_limit", float(max(0.05, time_limit_s)))
     h.setOptionValue("random_seed", int(seed) % 2_147_483_647)
-    h.setOptionValue("threads", 1)
     return h
 
 

@@ -17,7 +17,8 @@ class DeploymentParams:
         ``highs``: HiGHS (see :mod:`optimizer.deployment.solve` for the method and the bound);
         ``greedy``: the greedy baseline only (no bound).
     threads : int
-        Threads HiGHS may use (default 1; the machine is shared).
+        Threads HiGHS may use (default 1; the machine is shared). Applied only where it matches the process's
+        first HiGHS run (see :func:`optimizer.highs.new_highs`).
     mip_heuristic_effort : float
         HiGHS ``mip_heuristic_effort`` in [0, 1] (default 0.05, HiGHS's own default).
     direct_mip_arcs : int

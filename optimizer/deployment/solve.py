@@ -143,11 +143,9 @@ def build_model(problem: DeploymentProblem) -> Model:
 
 
 def _highs(time_limit_s: float, seed: int, threads: int) -> highspy.Highs:
-    h = new_highs()
-    h.setOptionValue("output_flag", False)
+    h = new_highs(threads=threads)
     h.setOptionValue("time_limit", float(max(0.05, time_limit_s)))
     h.setOptionValue("random_seed", int(seed) % 2_147_483_647)
-    h.setOptionValue("threads", int(threads))
     return h
 
 

@@ -211,7 +211,7 @@ def cover_lp_relaxation(problem: RosterProblem, *, rule_ids: tuple[str, ...] | N
                      np.maximum(limit[bstaff], 0).astype(np.float64))
     a = rows.matrix(n)
     build_s = time.perf_counter() - t0
-    h = new_highs()
+    h = new_highs(threads=1)
     lp = highspy.HighsLp()
     lp.num_col_, lp.num_row_ = n, rows.count
     lp.col_cost_ = np.concatenate(cost)
@@ -224,7 +224,6 @@ def cover_lp_relaxation(problem: RosterProblem, *, rule_ids: tuple[str, ...] | N
     lp.offset_ = float(ca.constant)
     h.passModel(lp)
     h.setOptionValue("time_limit", max(float(time_limit_s) - build_s, 0.05))
-    h.setOptionValue("threads", 1)
     h.run()
     status = h.getModelStatus()
     stats = {"cover_lp_build_seconds": build_s, "cover_lp_rows": float(rows.count), "cover_lp_cols": float(n)}
