@@ -4,11 +4,11 @@ Day by day, shift types with missing cover (most expensive under-cover first) ta
 keep every *upper* limit (shifts per type, total shifts and minutes, consecutive days, successions including
 into a fixed next day, weekends, seats, budgets) and do not close a run of days off shorter than its minimum,
 preferring staff who asked for the shift, then staff short of their minimum minutes, then the least loaded.
-Minimum runs of work: a run shorter than its minimum is continued first thing each day (any shift with a free
-seat, the most needed first, over-cover if need be), and a new run starts only where the days it needs are open
-to the staff member (free, available and with a post open to them, or fixed to work) and shifts are left
-for it. Minimum minutes are not
-enforced, and a run may still end short where no seat is left: the result is then only a hint.
+Minimum runs of work: a new run opens only where the days it needs are open to the staff member (free,
+available and with a post open to them, or fixed to work) and shifts are left for it, and it books its next
+days at once (the same shift where it has a seat, else the most needed one with a seat; all or nothing); a run
+still shorter than its minimum is continued first thing each day. Minimum minutes are not enforced: the result
+is then only a hint.
 """
 
 from __future__ import annotations
@@ -78,8 +78,82 @@ def build_greedy(problem: RosterProblem, *, seed: int = 0, prefer: np.ndarray | 
     np.add.at(off_malus, (p.off_request_day, p.off_request_staff, p.off_request_shift), p.off_request_weight)
     cls = p.shift_class
     max_total = np.minimum(p.max_total_shifts, D)
+    max_type = p.max_shifts_per_type
+    booking = bool(work_runs and (min_work > 1).any())
+    start_exempt = p.min_run_history()[0] < 0  # a run opened on day 0 after an unknown history is exempt
+
+    def book(e: int, d: int, s: int, pending: int) -> bool:
+        """Book the days a run of ``e`` opened on day ``d`` with shift ``s`` needs to reach its minimum (up to
+        the horizon's end): on each day the same shift where it has a seat, else the most needed shift with
+        one, keeping the upper limits; all or nothing (the bookings are made only when every day has one).
+        ``pending``: staff already chosen for ``s`` on day ``d`` but not yet charged to its budget."""
+        last = min(d + int(min_work[e]) - 1, D - 1)
+        plan: list[tuple[int, int]] = []
+        prev = int(cls[s])
+        n_total, n_minutes = int(total[e]) + 1, int(minutes[e]) + int(p.shift_minutes[s])
+        n_type = per_type[e].copy()
+        n_type[s] += 1
+        weekends = set(np.flatnonzero(worked_wk[e]).tolist())
+        if weekend_idx[d] >= 0:
+            weekends.add(int(weekend_idx[d]))
+        n_spend = spend.copy()
+        if p.budget_group[s] >= 0:
+            n_spend[p.budget_group[s]] += p.shift_cost[s] * (1 + pending)
+        for j in range(d + 1, last + 1):
+            if sched[e, j] >= 0:  # fixed to work: the run goes on by itself
+                prev = int(cls[sched[e, j]])
+                continue
+            if not open_cell[e, j] or p.fixed[e, j] != FREE or n_total >= max_total[e]:
+                return False
+            nxt = int(cls[sched[e, j + 1]]) if j + 1 < D and sched[e, j + 1] >= 0 else -1
+            ok = p.is_allowed[e] & (n_type < max_type[e]) & (staffed[j] < p.cover_max[j])
+            ok &= n_minutes + p.shift_minutes <= p.max_total_minutes[e]
+            ok &= ~p.forbidden_next[prev, cls] if prev >= 0 else True
+            ok &= ~p.forbidden_next[cls, nxt] if nxt >= 0 else True
+            g = p.budget_group
+            if n_spend.size:
+                gi = np.maximum(g, 0)
+                ok &= (g < 0) | (p.shift_cost == 0) | (n_spend[gi] + p.shift_cost <= p.group_budget[gi])
+            wj = int(weekend_idx[j])
+            if wj >= 0 and wj not in weekends and len(weekends) >= p.max_weekends[e]:
+                return False
+            if not ok.any():
+                return False
+            sj = s if ok[s] else int(np.flatnonzero(ok)[np.argmax((p.cover_ideal[j] - staffed[j])[ok])])
+            plan.append((j, sj))
+            prev = int(cls[sj])
+            n_total += 1
+            n_minutes += int(p.shift_minutes[sj])
+            n_type[sj] += 1
+            if wj >= 0:
+                weekends.add(wj)
+            if g[sj] >= 0:
+                n_spend[g[sj]] += p.shift_cost[sj]
+        if run_through(e, d, last) > p.max_consecutive_days[e]:
+            return False
+        for j, sj in plan:
+            sched[e, j] = sj
+            per_type[e, sj] += 1
+            total[e] += 1
+            minutes[e] += p.shift_minutes[sj]
+            staffed[j, sj] += 1
+            if p.budget_group[sj] >= 0:
+                spend[p.budget_group[sj]] += p.shift_cost[sj]
+            if weekend_idx[j] >= 0:
+                worked_wk[e, weekend_idx[j]] = True
+        return True
+
+    def run_through(e: int, d: int, last: int) -> int:
+        """Length of the run ``d .. last`` with the fixed duty days right after it."""
+        n = last - d + 1
+        j = last + 1
+        while j < D and p.fixed[e, j] >= 0:
+            n += 1
+            j += 1
+        return n
+
     for d in range(D):
-        today_free = (p.fixed[:, d] == FREE) & ~p.is_unavailable[:, d]
+        today_free = (p.fixed[:, d] == FREE) & ~p.is_unavailable[:, d] & (sched[:, d] < 0)
         prev_cls = p.history_last_class if d == 0 else np.where(sched[:, d - 1] >= 0, cls[np.maximum(sched[:, d - 1], 0)], -1)
         next_fixed = p.fixed[:, d + 1] if d + 1 < D else np.full(E, FREE)
         next_cls = np.where(next_fixed >= 0, cls[np.maximum(next_fixed, 0)], -1)
@@ -120,6 +194,25 @@ def build_greedy(problem: RosterProblem, *, seed: int = 0, prefer: np.ndarray | 
             if w >= 0:
                 worked_wk[take, w] = True
 
+        def take_booked(order: np.ndarray, s: int, room: int, d: int = d, run: np.ndarray = run) -> np.ndarray:
+            """The first ``room`` of ``order`` (staff by preference) who may take ``s`` today: one who would open
+            a run of work shorter than its minimum takes it only if the run's next days can be booked."""
+            if not booking or d + 1 >= D:
+                return order[:room]
+            opens = (run[order] == 0) & (min_work[order] > 1) & ~((d == 0) & start_exempt[order])
+            if not opens.any():
+                return order[:room]
+            seat_next = (p.is_allowed[order] & (staffed[d + 1] < p.cover_max[d + 1])[None, :]).any(axis=1)
+            order, opens = order[~opens | seat_next], opens[~opens | seat_next]
+            out: list[int] = []
+            g, cost = int(p.budget_group[s]), int(p.shift_cost[s])
+            for e, o in zip(order.tolist(), opens.tolist(), strict=True):
+                if len(out) >= room or (g >= 0 and spend[g] + (len(out) + 1) * cost > p.group_budget[g]):
+                    break  # (bookings are charged at once, today's seats when assigned)
+                if not o or book(e, d, s, len(out)):
+                    out.append(e)
+            return np.array(out, dtype=np.int64)
+
         if must.any():  # runs of work shorter than their minimum go on, on the most needed shifts first
             need_now = p.cover_ideal[d] - staffed[d]
             for s in np.lexsort((-need_now, -p.under_weight[d])).tolist():
@@ -135,7 +228,7 @@ def build_greedy(problem: RosterProblem, *, seed: int = 0, prefer: np.ndarray | 
                 cand = np.flatnonzero((wanted == s) & eligible(s))
                 room = room_for(s, int(cand.size))
                 if room > 0:
-                    assign(cand[:room], s)
+                    assign(take_booked(cand, s, room), s)
         for target, weight in ((p.cover_min[d], p.under_weight[d]), (p.cover_ideal[d], p.ideal_short_weight[d])):
             need = target - staffed[d]
             order = np.lexsort((-need, -weight))
@@ -152,7 +245,7 @@ def build_greedy(problem: RosterProblem, *, seed: int = 0, prefer: np.ndarray | 
                 score = (on_bonus[d, cand, s] + on_bonus[d, cand, S] - off_malus[d, cand, s] - off_malus[d, cand, S]
                          - p.assign_weight[cand, s] + 0.5 * short - total[cand] / np.maximum(max_total[cand], 1)
                          + noise[d, cand])
-                take = cand[np.argsort(-score, kind="stable")[:room]]
+                take = take_booked(cand[np.argsort(-score, kind="stable")], s, room)
                 assign(take, s)
                 need[s] -= take.size
         worked = sched[:, d] >= 0

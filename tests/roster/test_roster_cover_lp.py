@@ -275,6 +275,18 @@ def test_greedy_continues_short_runs_of_duty_days() -> None:
     assert out.tolist() == [[-1, -1, -1, -1, -1]] and check(closed, out).feasible
 
 
+def test_greedy_books_the_seats_a_new_run_needs() -> None:
+    """Two lawyers, two duty days in a row at least; two seats wanted on day 0 but one seat on day 1: a run opened
+    on day 0 books its day 1, so only one lawyer opens one (the other would have no seat to go on), and the
+    roster passes the checker. Without the booking both took day 0 and one run ended short."""
+    p = RosterProblem(cover_min=np.array([[2], [0], [0]]), is_allowed=np.ones((2, 1), dtype=bool),
+                      cover_max=np.array([[2], [1], [0]]), min_consecutive_days=np.array([2, 2]),
+                      history_work_run=np.array([0, 0]), history_off_run=np.array([2, 2]))
+    out = build_greedy(p)
+    assert check(p, out).feasible
+    assert sorted(out[:, 0].tolist()) == [-1, 0] and (out[:, 1] >= 0).sum() == 1
+
+
 @pytest.mark.parametrize("seed", range(2))
 def test_greedy_start_is_mended_under_minimum_duty_runs(seed: int) -> None:
     """On duty-like problems under two duty days in a row the solve's greedy start, where it still leaves a run
