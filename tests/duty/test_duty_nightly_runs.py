@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 from duty_helpers import MONDAY, check, court, inputs, lawyer
 
 from models.duty import write_inputs
@@ -160,3 +161,42 @@ def test_nightly_repair_of_a_generated_fortnight_under_two_duty_days_in_a_row(tm
                   & (base["lawyer_id"] != gone)]
     kept = frozen.merge(out.roster, on=list(frozen.columns), how="left", indicator=True)
     assert (kept["_merge"] == "both").all()  # the frozen window keeps every published shift of the others
+
+
+@pytest.mark.parametrize("setting", ["min_days_off_in_row", "min_consecutive_days"])
+def test_three_nights_in_a_row_under_minimum_runs(tmp_path: Path, setting: str) -> None:
+    """The nightly job run three nights in a row on a generated fortnight (Ningxia, 150 lawyers) under two days
+    off, or two duty days, in a row, a dropout on the second night: every night's roster passes the core and the
+    independent checker (with the published history and the dropouts), and the frozen days of the others are
+    kept."""
+    spec = DutyScenarioSpec(province="宁夏回族自治区", num_lawyers=150, num_days=14, seed=1)
+    inp = generate_duty(spec)
+    inp = dataclasses.replace(inp, settings=dataclasses.replace(inp.settings, **{setting: 2}))
+    plan = plan_roster(inp, time_limit_s=4.0, seed=0, params=RosterParams(use_columns=False))
+    state = tmp_path / "state"
+    start = inp.settings.start_date
+    publish(state, plan.roster, first_date=start, num_days=14)
+    folder = tmp_path / "inputs"
+    write_inputs(inp, folder)
+    drop: pd.DataFrame | None = None
+    drop_csv = tmp_path / "dropouts.csv"
+    for k in (1, 2, 3):
+        night = start + dt.timedelta(days=k)
+        base = pd.read_csv(state / "published.csv", dtype=str)
+        if k == 2:
+            week = base[(base["date"] >= night.isoformat())
+                        & (base["date"] < (night + dt.timedelta(days=5)).isoformat())]
+            gone = str(week["lawyer_id"].value_counts().index[0])
+            drop = pd.DataFrame({"lawyer_id": [gone], "start_date": [pd.Timestamp(night)],
+                                 "end_date": [pd.Timestamp(night + dt.timedelta(days=4))], "reason": ["ill"]})
+            drop.to_csv(drop_csv, index=False)
+        out = nightly(state, night, inp, dropouts=drop, frozen_days=5, time_limit_s=2.0, seed=0)
+        assert out.info["hard_violations"] == 0
+        assert check(folder, out.run_dir / "roster.csv", history_csv=out.run_dir / "base.csv",
+                     dropouts_csv=drop_csv if drop is not None else None, start_date=night.isoformat()) == []
+        frozen = base[(base["date"] >= night.isoformat())
+                      & (base["date"] < (night + dt.timedelta(days=5)).isoformat())]
+        if drop is not None:
+            frozen = frozen[frozen["lawyer_id"] != drop["lawyer_id"].iloc[0]]
+        kept = frozen.merge(out.roster, on=list(frozen.columns), how="left", indicator=True)
+        assert (kept["_merge"] == "both").all()
