@@ -61,11 +61,13 @@ def build_greedy(problem: RosterProblem, *, seed: int = 0, prefer: np.ndarray | 
         np.add.at(spend, g_fix[g_fix >= 0], p.shift_cost[s_fix[g_fix >= 0]])
     run = np.maximum(p.history_work_run, 0).astype(np.int64)
     # the run of days off ending yesterday, and whether a worked day (or a known history) closes it on the left
-    hist_off = p.min_run_history()[1]
+    hist_work, hist_off = p.min_run_history()
     off_run = np.maximum(hist_off, 0).astype(np.int64)
     off_closed = hist_off >= 0
-    # whether the run of work ending yesterday is exempt from its minimum (its start unknown)
-    w_exempt = p.min_run_history()[0] < 0
+    # a run of work starting on day 0 after an unknown (or open) history is exempt from its minimum; w_exempt:
+    # whether the run ending yesterday is
+    start_exempt = hist_work < 0
+    w_exempt = start_exempt.copy()
     min_work = p.min_consecutive_days if work_runs else np.ones(E, dtype=np.int64)
     # cells a run can use: free, available and with a post open to the staff member that day, or fixed to work
     has_post = (p.is_allowed & (p.max_shifts_per_type > 0)).astype(np.int64) @ (p.cover_max > 0).T.astype(np.int64) > 0
@@ -80,7 +82,6 @@ def build_greedy(problem: RosterProblem, *, seed: int = 0, prefer: np.ndarray | 
     max_total = np.minimum(p.max_total_shifts, D)
     max_type = p.max_shifts_per_type
     booking = bool(work_runs and (min_work > 1).any())
-    start_exempt = p.min_run_history()[0] < 0  # a run opened on day 0 after an unknown history is exempt
 
     def book(e: int, d: int, s: int, pending: int) -> bool:
         """Book the days a run of ``e`` opened on day ``d`` with shift ``s`` needs to reach its minimum (up to
@@ -108,8 +109,10 @@ def build_greedy(problem: RosterProblem, *, seed: int = 0, prefer: np.ndarray | 
             nxt = int(cls[sched[e, j + 1]]) if j + 1 < D and sched[e, j + 1] >= 0 else -1
             ok = p.is_allowed[e] & (n_type < max_type[e]) & (staffed[j] < p.cover_max[j])
             ok &= n_minutes + p.shift_minutes <= p.max_total_minutes[e]
-            ok &= ~p.forbidden_next[prev, cls] if prev >= 0 else True
-            ok &= ~p.forbidden_next[cls, nxt] if nxt >= 0 else True
+            if prev >= 0:
+                ok &= ~p.forbidden_next[prev, cls]
+            if nxt >= 0:
+                ok &= ~p.forbidden_next[cls, nxt]
             g = p.budget_group
             if n_spend.size:
                 gi = np.maximum(g, 0)
@@ -249,7 +252,7 @@ def build_greedy(problem: RosterProblem, *, seed: int = 0, prefer: np.ndarray | 
                 assign(take, s)
                 need[s] -= take.size
         worked = sched[:, d] >= 0
-        w_exempt = np.where(worked, np.where(run > 0, w_exempt, (d == 0) & (p.min_run_history()[0] < 0)), False)
+        w_exempt = worked & np.where(run > 0, w_exempt, (d == 0) & start_exempt)
         run = np.where(worked, run + 1, 0)
         off_run = np.where(worked, 0, off_run + 1)
         off_closed |= worked

@@ -483,23 +483,23 @@ def _solve_block(problem: RosterProblem, *, clock: _Clock, params: RosterParams,
     stats["flow_seconds"] = stats.get("flow_seconds", 0.0) + time.perf_counter() - t0
     mendable = repair_applies(problem, rule_ids=rule_ids)
     hint = build_greedy(problem, seed=seed, prefer=flow_roster, work_runs=mendable) if params.greedy_hint else None
+    ev_hint = evaluate_schedule(problem, hint, rule_ids=rule_ids) if hint is not None else None
     if start is not None:
         ev_start = evaluate_schedule(problem, start, rule_ids=rule_ids)
         stats["start_feasible"] = stats.get("start_feasible", 0.0) + float(ev_start.is_feasible)
-        if ev_start.is_feasible:
-            ev_hint = evaluate_schedule(problem, hint, rule_ids=rule_ids) if hint is not None else None
-            if ev_hint is None or not ev_hint.is_feasible or ev_start.objective < ev_hint.objective:
-                hint = start
-    if hint is not None:
-        ev = evaluate_schedule(problem, hint, rule_ids=rule_ids)
+        if ev_start.is_feasible and (ev_hint is None or not ev_hint.is_feasible
+                                     or ev_start.objective < ev_hint.objective):
+            hint, ev_hint = start, ev_start
+    if hint is not None and ev_hint is not None:
+        ev = ev_hint
         if ev.is_feasible and ev.objective <= flow_bound:
             stats["greedy_objective"] = stats.get("greedy_objective", 0) + ev.objective
             return hint, float(ev.objective), float(ev.objective), cp_model.OPTIMAL, "min-cost-flow relaxation"
     num_vars = count_variables(problem)
     stats["variables"] = stats.get("variables", 0) + num_vars
     greedy_ok = False
-    if hint is not None:
-        ev = evaluate_schedule(problem, hint, rule_ids=rule_ids)
+    if hint is not None and ev_hint is not None:
+        ev = ev_hint
         greedy_ok = ev.is_feasible
         if not greedy_ok and mendable:
             # the greedy roster breaks only lower limits it cannot always keep (runs ending short where no seat
@@ -519,7 +519,7 @@ def _solve_block(problem: RosterProblem, *, clock: _Clock, params: RosterParams,
     status: Any = cp_model.UNKNOWN
     columns_next = params.use_columns and 0 < problem.num_staff <= params.columns_max_staff
     if greedy_ok and hint is not None:
-        best, best_obj = hint, float(evaluate_schedule(problem, hint, rule_ids=rule_ids).objective)
+        best, best_obj = hint, float(ev.objective)  # ev: the evaluation of this hint
     guide = flow_roster
     if params.use_cover_lp and not columns_next and problem.num_staff > 0 and clock.seconds_left() > 1.0:
         lp_best, lp_obj, lp_bound, lp_guide = _cover_lp_phase(problem, clock=clock, params=params, seed=seed,
