@@ -430,3 +430,31 @@ def test_lns_draws_weekend_swaps_only_with_a_weight(weight: int, monkeypatch: py
     assert bool(calls) == (weight > 0)
     report = evaluate(spec_from_problem(p), roster_from_schedule(best))
     assert not report.violations and report.objective == obj <= start
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_completed_hint_is_the_roster_and_the_first_solution(seed: int) -> None:
+    """``_complete_hint`` extends a feasible roster's shift values to every model variable: decoded it is the same
+    roster and the model's objective at it is the checker's; a sub-solve from it (``complete=True``) with a tiny
+    budget ends at that roster or a better one."""
+    p = random_problem(seed)
+    solve_mod = importlib.import_module("optimizer.roster.solve")
+    roster = solve(p, stop=Stop(time_limit_s=2, rel_gap=0.5), seed=seed).schedule
+    report = check(p, roster)
+    assert report.feasible, report.violations
+    m = build_model(p)
+    params = RosterParams(num_workers=1)
+    clock = solve_mod._Clock(deadline=float("inf"), dtime_left=10.0, deterministic=True,
+                             dtime_per_second=params.dtime_per_second)
+    full = solve_mod._complete_hint(m, (roster[m.x_e, m.x_d] == m.x_s).astype(np.int64), clock)
+    assert full is not None and len(full) == len(m.model.proto.variables)
+    assert np.array_equal(solve_mod.decode(m, np.asarray(full)), roster)
+    objective = m.model.proto.objective
+    value = sum(c * (full[v] if v >= 0 else 1 - full[-v - 1])  # a negative reference is a negated literal
+                for v, c in zip(objective.vars, objective.coeffs, strict=True)) + objective.offset
+    assert round(value * (objective.scaling_factor or 1)) == report.objective
+    run = solve_mod._run_cpsat(m, seconds=0.002, clock=clock, params=params, seed=seed, rel_gap=0.0, hint=roster,
+                               complete=True)
+    assert run.schedule is not None
+    again = check(p, run.schedule)
+    assert again.feasible and again.objective <= report.objective
