@@ -32,9 +32,10 @@ first, each with a share of the remaining time in proportion to its number of va
    block of related staff x days, the staff and days around a penalty of the incumbent, staff working one day
    of a weekend moved towards an empty weekend seat (long horizons only), or where it differs from the flow
    roster), fix every other cell to the incumbent and let CP-SAT re-optimise it with the
-   incumbent as a complete hint (every model variable, :func:`_complete_hint`: CP-SAT's first solution). Equal or better rosters are accepted; the neighbourhood size adapts (up after a
-   proven-optimal sub-solve, down after a timeout). In blocks with column generation, staff-wise descent runs
-   again after each CP-SAT neighbourhood that changed the incumbent; on longer horizons it re-plans only the staff
+   incumbent as a complete hint (every model variable, :func:`_complete_hint`: CP-SAT's first solution). Equal
+   or better rosters are accepted; the neighbourhood size adapts (up after a proven-optimal sub-solve, down
+   after a timeout). In blocks with column generation, staff-wise descent runs again after each CP-SAT
+   neighbourhood that changed the incumbent; on longer horizons it re-plans only the staff
    whose rosters changed, within ``LNS_DESCENT_SHARE`` of the LNS's time. It stops early once the gap to the bound
    is within the ``Stop``'s relative gap.
 
@@ -196,9 +197,8 @@ def _run_cpsat(m: RosterModel, *, seconds: float, clock: _Clock, params: RosterP
                rel_gap: float, hint: np.ndarray | None, complete: bool = False) -> _Run:
     """Solve a built model for about ``seconds`` (wall or deterministic, see ``RosterParams``). With ``complete``
     (``hint`` keeps every hard rule), the hint is first completed to every model variable (:func:`_complete_hint`)."""
-    full_hint: list[int] | None = None
-    if complete and hint is not None and m.num_vars and COMPLETE_HINTS:
-        full_hint = _complete_hint(m, (hint[m.x_e, m.x_d] == m.x_s).astype(np.int64), clock)
+    value = (hint[m.x_e, m.x_d] == m.x_s).astype(np.int64) if hint is not None and m.num_vars else None
+    full_hint = _complete_hint(m, value, clock) if complete and value is not None and COMPLETE_HINTS else None
     solver = cp_model.CpSolver()
     prm = solver.parameters
     prm.num_workers = params.num_workers
@@ -218,8 +218,7 @@ def _run_cpsat(m: RosterModel, *, seconds: float, clock: _Clock, params: RosterP
         proto_hint = m.model.proto.solution_hint
         proto_hint.vars.extend(range(len(full_hint)))
         proto_hint.values.extend(full_hint)
-    elif hint is not None and m.num_vars:
-        value = (hint[m.x_e, m.x_d] == m.x_s).astype(np.int64)
+    elif value is not None:
         proto_hint = m.model.proto.solution_hint
         proto_hint.vars.extend(m.x_index.tolist())
         proto_hint.values.extend(value.tolist())
