@@ -166,7 +166,15 @@ class _Run:
     dtime: float
 
 
-def _complete_hint(m: RosterModel, value: np.ndarray, clock: _Clock) -> list[int] | None:
+def _set_hint(m: RosterModel, variables: np.ndarray, values: np.ndarray) -> None:
+    """Replace the model's solution hint by ``values`` of the variables with indices ``variables``."""
+    m.model.clear_hints()
+    proto_hint = m.model.proto.solution_hint
+    proto_hint.vars.extend(variables.tolist())
+    proto_hint.values.extend(values.tolist())
+
+
+def _complete_hint(m: RosterModel, value: np.ndarray, clock: _Clock) -> np.ndarray | None:
     """Values of every model variable for the shift-variable values ``value`` (a roster keeping every hard rule),
     or None when CP-SAT finds none quickly.
 
@@ -181,16 +189,13 @@ def _complete_hint(m: RosterModel, value: np.ndarray, clock: _Clock) -> list[int
     prm.num_workers = 1
     prm.fix_variables_to_their_hinted_value = True
     prm.max_time_in_seconds = max(min(COMPLETE_HINT_MAX_S, clock.deadline - time.perf_counter()), 0.01)
-    m.model.clear_hints()
-    proto_hint = m.model.proto.solution_hint
-    proto_hint.vars.extend(m.x_index.tolist())
-    proto_hint.values.extend(value.tolist())
+    _set_hint(m, m.x_index, value)
     status = solver.solve(m.model)
     clock.charge(float(solver.response_proto.deterministic_time))
     m.model.clear_hints()
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
-    return list(solver.response_proto.solution)
+    return np.asarray(solver.response_proto.solution, dtype=np.int64)
 
 
 def _run_cpsat(m: RosterModel, *, seconds: float, clock: _Clock, params: RosterParams, seed: int,
@@ -213,15 +218,12 @@ def _run_cpsat(m: RosterModel, *, seconds: float, clock: _Clock, params: RosterP
             prm.interleave_search = True
     else:
         prm.max_time_in_seconds = max(min(seconds, wall_left), 0.01)
-    m.model.clear_hints()
     if full_hint is not None:
-        proto_hint = m.model.proto.solution_hint
-        proto_hint.vars.extend(range(len(full_hint)))
-        proto_hint.values.extend(full_hint)
+        _set_hint(m, np.arange(full_hint.size), full_hint)
     elif value is not None:
-        proto_hint = m.model.proto.solution_hint
-        proto_hint.vars.extend(m.x_index.tolist())
-        proto_hint.values.extend(value.tolist())
+        _set_hint(m, m.x_index, value)
+    else:
+        m.model.clear_hints()
     status = solver.solve(m.model)
     dtime = float(solver.response_proto.deterministic_time)
     clock.charge(dtime)
