@@ -144,6 +144,8 @@ class ColumnGeneration:
         self.seen: set[tuple[int, bytes]] = set()
         self.lagrangian_bound = -math.inf
         self.lp_value = math.inf
+        self.lp_duals: np.ndarray | None = None
+        """Row duals of the last master LP solved in :meth:`run` (signs made exact), None before."""
         self.iterations = 0
         self.converged = False
         """Whether the last :meth:`run` ended at the LP optimum (no negative roster, or the bound met the LP)."""
@@ -265,6 +267,11 @@ class ColumnGeneration:
             costs.append(cost)
             col_ub.append(float(D))
         self.static_a = sp.csr_matrix((vals, (r_idx, c_idx)), shape=(self.num_rows, len(costs))).T.tocsr()
+        # per row its slack's cost and coefficient (0 where the row has none: hard rows, spread rows)
+        self.slack_cost = np.zeros(self.num_rows)
+        self.slack_coef = np.zeros(self.num_rows)
+        for cost, r, coef in slack_cols:
+            self.slack_cost[r], self.slack_coef[r] = cost, coef
         self.static_cost = np.asarray(costs, dtype=np.float64)
         self.static_ub = np.asarray(col_ub, dtype=np.float64)
         # cover rows per (day, shift) as a sparse map, for the labelling pricing's cell prices
@@ -529,6 +536,7 @@ class ColumnGeneration:
                 # exact signs (a >= row has a dual >= 0, a <= row <= 0) keep the Lagrangian bound finite
                 lp_duals[(self.row_lower == -_INF) & (lp_duals > 0)] = 0.0
                 lp_duals[(self.row_upper == _INF) & (lp_duals < 0)] = 0.0
+                self.lp_duals = lp_duals
                 lp_trail.append(self.lp_value)
                 if self.labels is not None and labelling and not labelling_stalled(lp_trail):
                     # fast heuristic pricing first; exact pricing only when it finds nothing or the LP stalls
@@ -628,6 +636,39 @@ class ColumnGeneration:
                 self.add_column(e, row, cost)
         have = {e for e, _, _ in self.columns}
         return sum(1 for e in range(self.E) if e not in have and self.pricing[e].num_vars)
+
+    def gap_parts(self, schedule: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Where ``schedule`` loses against the master LP, at the last LP duals: (float [E], each staff
+        member's reduced cost, i.e. how far their roster is from the LP's best response; float [D, S], what each
+        (day, shift)'s cover rows waste by complementary slackness, e.g. an empty seat the LP values below its
+        penalty). Both are >= 0 (up to rounding) at optimal duals, and the objective of a roster that keeps every
+        rule is at least the LP value plus their sums (budget and fairness rows aside), so they point at what
+        the roster must change to reach the LP: on Curtois & Qu instance 8, a roster 204 points above the LP
+        has staff reduced costs summing to 13 and two empty seats costing 187 where the LP's seat prices are
+        6-7 (source: LP duality; reduced-cost guided neighbourhoods in LNS for column-generation models). A
+        cover row over several cells would count on each of them; each cell's rows are its own here."""
+        D, S, E = self.D, self.S, self.E
+        if self.lp_duals is None:
+            return np.zeros(E), np.zeros((D, S))
+        duals = self.lp_duals
+        rows = np.where(schedule >= 0, schedule, S)
+        cost = self.own_cells - self.cell_prices(duals)
+        staff_rc = (self.own_const + np.take_along_axis(cost, rows[:, :, None], axis=2)[:, :, 0].sum(axis=1)
+                    - duals[self.conv_row:self.conv_row + E])
+        # activity of the cover rows at this schedule, the cheapest slack, and each row's slackness waste
+        work = schedule >= 0
+        counts = np.bincount(np.nonzero(work)[1] * S + schedule[work], minlength=D * S)
+        activity = self.cover_map.T @ counts.astype(np.float64)
+        lower_gap = np.where(np.isfinite(self.row_lower), self.row_lower - activity, 0.0)
+        upper_gap = np.where(np.isfinite(self.row_upper), activity - self.row_upper, 0.0)
+        slack = np.where(self.slack_coef > 0, np.maximum(lower_gap, 0.0),
+                         np.where(self.slack_coef < 0, np.maximum(upper_gap, 0.0), 0.0))
+        level = activity + self.slack_coef * slack
+        side = np.where(duals > 0, self.row_lower, self.row_upper)
+        term = np.where(duals != 0, duals * (level - np.where(np.isfinite(side), side, level)), 0.0)
+        waste = (self.slack_cost - self.slack_coef * duals) * slack + term
+        cover_waste: np.ndarray = np.asarray(self.cover_map @ waste).reshape(D, S)
+        return staff_rc, cover_waste
 
     def _column_dual(self, e: int, row: np.ndarray, duals: np.ndarray) -> float:
         rows, vals = self._column_entries(e, row)

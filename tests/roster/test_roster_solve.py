@@ -458,3 +458,66 @@ def test_completed_hint_is_the_roster_and_the_first_solution(seed: int) -> None:
     assert run.schedule is not None
     again = check(p, run.schedule)
     assert again.feasible and again.objective <= report.objective
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_gap_parts_add_up_to_the_distance_from_the_lp(seed: int) -> None:
+    """At the converged master LP, every feasible roster's objective (the checker's) equals the LP value plus the
+    staff reduced costs plus the cover rows' slackness waste that ``ColumnGeneration.gap_parts`` reports, and
+    both parts are >= 0 (LP duality; problems without budget and fairness rows, which the parts leave out)."""
+    from optimizer.roster.columns import ColumnGeneration
+
+    class Budget:  # at most 200 iterations
+        calls = 0
+
+        def seconds_left(self) -> float:
+            self.calls += 1
+            return 20.0 - 0.1 * self.calls
+
+        def charge(self, dtime: float) -> None:
+            del dtime
+
+    p = random_problem(500 + seed, E=5, D=10, S=3, full=False)
+    cg = ColumnGeneration(p, num_workers=1, seed=seed)
+    rc, waste = cg.gap_parts(np.full((5, 10), -1))
+    assert not rc.any() and not waste.any()  # no LP prices yet
+    cg.run(Budget())
+    assert cg.converged
+    rosters = [solve(p, stop=Stop(time_limit_s=2, rel_gap=0.0), seed=seed).schedule]
+    guide = cg.lp_guide()
+    assert guide is not None
+    rosters += [guide[1], StaffDescent(p).construct(rng=np.random.default_rng(seed))]
+    checked = 0
+    for roster in rosters:
+        report = check(p, roster)
+        if not report.feasible:
+            continue
+        checked += 1
+        rc, waste = cg.gap_parts(roster)
+        assert rc.shape == (5,) and waste.shape == (10, 3)
+        assert rc.min() >= -1e-6 and waste.min() >= -1e-6
+        assert cg.lp_value + rc.sum() + waste.sum() == pytest.approx(report.objective, abs=1e-6)
+    assert checked >= 1
+
+
+def test_lp_price_neighbourhood_goes_where_the_roster_loses() -> None:
+    """The LP-price neighbourhood frees the staff member whose roster carries the reduced cost (on all days), or
+    around a wasteful (day, shift) the staff who may work that shift (those with room first); with nothing lost
+    against the LP it falls back to the penalty neighbourhood."""
+    p, schedule = room_problem()
+    solve_mod = importlib.import_module("optimizer.roster.solve")
+    rc, waste = np.zeros(5), np.zeros((4, 2))
+    hood = solve_mod._Neighbourhoods(p, np.random.default_rng(0), gap_parts=lambda s: (rc, waste))
+    assert hood._dual_site(schedule, 1.0) is None
+    rc[2] = 5.0
+    free = hood.draw("dual", 1.0, schedule)
+    assert np.flatnonzero(free.any(axis=1)).tolist() == [2] and free[2].all()
+    rc[2] = 0.0
+    waste[2, 1] = 90.0
+    for seed in range(5):
+        hood.rng = np.random.default_rng(seed)
+        free = hood.draw("dual", 1.0, schedule)
+        freed = np.flatnonzero(free.any(axis=1)).tolist()
+        assert freed and set(freed) <= {1, 3}
+        assert free[:, 2].any()
+    assert solve_mod._Neighbourhoods(p, np.random.default_rng(0))._dual_site(schedule, 1.0) is None
