@@ -49,6 +49,7 @@ from __future__ import annotations
 import logging
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,6 +72,9 @@ from optimizer.roster.result import RosterResult, Status
 from optimizer.stop import Stop
 
 log = logging.getLogger("optimizer.roster.solve")
+
+GapParts = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
+"""Where a roster loses against an LP: (per staff member, per (day, shift)); see ``ColumnGeneration.gap_parts``."""
 
 MIN_SUB_TIME_S = 0.05
 COVER_LP_SIZE_PER_SECOND = 250_000.0
@@ -121,6 +125,13 @@ three seeds, mean without / with: Curtois & Qu instance 20 (20 s after its desce
 7,792, and end to end (60 s, seeds 0-2) 8,272 / 7,428, 7,819 / 7,576 and 8,809 / 8,431. With column generation it was not
 clearly better: 19 (20 s from 5,079) 4,366 / 4,229 but end to end 4,044 / 3,797 and 3,863 / 4,516; 13 (30 s from
 4,839) 3,812 / 3,892."""
+DUAL_KINDS = 0
+"""Weight of the LP-price neighbourhood (``_Neighbourhoods._dual_site``) in the LNS's draw where column generation
+gave LP prices (``DUAL_PRICES``). Off: at weight 2 it was no better on Curtois & Qu 8, 9, 12, 13 and 15 (three
+seeds each, 60 s; benchmarks/RESULTS.md, sixteenth session), so the LNS draws only the other kinds."""
+DUAL_PRICES = "converged"
+"""When the LNS gets column generation's LP prices: ``"converged"`` (only when the master LP reached its optimum),
+``"always"`` (also the restricted master's duals) or ``"never"``."""
 EXPECTED_START = True
 """After column generation, also build a roster by best responses in turn against the master LP's expected cover
 (:meth:`optimizer.roster.descent.StaffDescent.construct` with ``expected``) and descend from it as well as from the
@@ -261,8 +272,10 @@ class _Neighbourhoods:
 
     KINDS = ("staff", "window", "block", "penalty")
 
-    def __init__(self, problem: RosterProblem, rng: np.random.Generator, guide: np.ndarray | None = None) -> None:
+    def __init__(self, problem: RosterProblem, rng: np.random.Generator, guide: np.ndarray | None = None,
+                 gap_parts: GapParts | None = None) -> None:
         self.guide = guide
+        self.gap_parts = gap_parts
         p = problem
         self.p = p
         self.rng = rng
@@ -319,6 +332,11 @@ class _Neighbourhoods:
                 order = np.concatenate([order[mismatch], order[~mismatch]])
                 return self._fill_staff(order, days, target)
             kind = "penalty"
+        if kind == "dual":
+            free = self._dual_site(schedule, target)
+            if free is not None:
+                return free
+            kind = "penalty"
         if kind == "weekend":
             free = self._weekend_swap(schedule, target)
             if free is not None:
@@ -343,6 +361,39 @@ class _Neighbourhoods:
         length = min(D, int(rng.choice([7, 14, 21])))
         start = int(rng.integers(0, D - length + 1))
         return self._fill_staff(order, np.arange(start, start + length), target)
+
+    def _dual_site(self, schedule: np.ndarray, target: float) -> np.ndarray | None:
+        """Neighbourhood around where the incumbent loses against the LP (``gap_parts``: each staff member's
+        reduced cost and each (day, shift)'s complementary-slackness waste); None without LP prices or when the
+        incumbent loses nothing measurable.
+
+        A site is drawn in proportion to what it loses. A staff member: they and related staff over all days
+        are freed. A (day, shift): staff who may work that shift (those with room first) over a few days
+        around it. The penalty neighbourhood weighs every empty seat alike, yet most empty seats of a good
+        roster are ones the LP leaves empty too (their seat price is the full penalty); the few it values
+        cheaply are where the roster must change (on Curtois & Qu instance 8: 2 of 15 empty seats carry 187
+        of the 204 points between a roster and the LP)."""
+        if self.gap_parts is None:
+            return None
+        rng, D = self.rng, self.p.num_days
+        staff_rc, cell_waste = self.gap_parts(schedule)
+        staff_part = np.zeros(self.p.num_staff)
+        staff_part[self.active_staff] = np.maximum(staff_rc[self.active_staff], 0.0)
+        cell_part = np.maximum(cell_waste, 0.0).ravel()
+        weight = np.concatenate([staff_part, cell_part])
+        total = float(weight.sum())
+        if not total > 0.5:  # below a point: nothing to aim at
+            return None
+        pick = int(rng.choice(weight.size, p=weight / total))
+        if pick < staff_part.size:
+            return self._fill_staff(self.related_staff(pick), np.arange(D), target)
+        d0, s0 = divmod(pick - staff_part.size, self.p.num_shifts)
+        span = int(rng.integers(3, 8))
+        days = np.arange(max(0, d0 - span), min(D, d0 + span + 1))
+        able = self.active_staff[self.allowed[self.active_staff, s0]]
+        seed_staff = int(rng.choice(able)) if able.size else int(rng.choice(self.active_staff))
+        order = self._spare_first(self.related_staff(seed_staff, s0), schedule, s0)
+        return self._fill_staff(order, days, target)
 
     def _spare_first(self, order: np.ndarray, schedule: np.ndarray, shift: int) -> np.ndarray:
         """``order`` with the staff who may work ``shift`` and have room for it in their total minutes and shifts
@@ -423,7 +474,8 @@ class _Neighbourhoods:
 def _lns(problem: RosterProblem, best: np.ndarray, best_obj: int, *, clock: _Clock, params: RosterParams,
          seed: int, stats: dict[str, float], guide: np.ndarray | None = None, bound: float = -math.inf,
          rel_gap: float = 0.0, descent: bool = False, descent_first: bool = True,
-         descent_share: float | None = None, weekend_kinds: int = 0) -> tuple[np.ndarray, int, bool]:
+         descent_share: float | None = None, weekend_kinds: int = 0,
+         gap_parts: GapParts | None = None) -> tuple[np.ndarray, int, bool]:
     """Improve ``best`` until the clock runs out or its gap to ``bound`` is at most ``rel_gap``; returns
     (schedule, objective, proven optimal).
 
@@ -433,13 +485,16 @@ def _lns(problem: RosterProblem, best: np.ndarray, best_obj: int, *, clock: _Clo
     re-planned against the others' cover) runs next: on everyone, or with ``descent_share`` only on the staff whose
     rosters it changed and within that share of the LNS's deterministic time (``LNS_DESCENT_SHARE``); and first
     on everyone unless ``descent_first`` is False (the caller has descended from ``best`` already). The
-    weekend-swap neighbourhood is drawn with weight ``weekend_kinds`` (``WEEKEND_KINDS``), each other kind 1."""
+    weekend-swap neighbourhood is drawn with weight ``weekend_kinds`` (``WEEKEND_KINDS``), each other kind 1.
+    With ``gap_parts`` (LP prices of column generation, :meth:`ColumnGeneration.gap_parts`), the neighbourhood
+    around where the incumbent loses against the LP is drawn with weight ``DUAL_KINDS``."""
     rng = np.random.default_rng(seed)
     staff_descent = StaffDescent(problem, rule_ids=params.rule_ids) if descent else None
     descended = staff_descent is None or not descent_first
     pending: np.ndarray | None = None  # staff whose rosters changed since the last descent (None: everyone)
-    hood = _Neighbourhoods(problem, rng, guide)
+    hood = _Neighbourhoods(problem, rng, guide, gap_parts)
     kinds = hood.KINDS + (("guide", "guide") if guide is not None else ()) + (("weekend",) * weekend_kinds)
+    kinds += ("dual",) * (DUAL_KINDS if gap_parts is not None else 0)
     if hood.total == 0:
         return best, best_obj, True
     target = float(min(params.lns_target_vars, hood.total))
@@ -596,6 +651,7 @@ def _solve_block(problem: RosterProblem, *, clock: _Clock, params: RosterParams,
                 bound = best_obj
             return best, best_obj, bound, status, source
     lp_roster: np.ndarray | None = None
+    prices: GapParts | None = None
     if (best is None and columns_next and params.use_cover_lp and repair_applies(problem, rule_ids=rule_ids)
             and clock.seconds_left() > 1.0):
         # no roster yet (e.g. minimum runs of duty days that the greedy start breaks): the cover LP's repaired
@@ -604,7 +660,7 @@ def _solve_block(problem: RosterProblem, *, clock: _Clock, params: RosterParams,
         if lp_best is not None:
             best, best_obj = lp_best, lp_obj
     if params.use_columns and 0 < problem.num_staff <= params.columns_max_staff and clock.seconds_left() > 0.5:
-        best, best_obj, bound, source, lp_roster = _column_phase(
+        best, best_obj, bound, source, lp_roster, prices = _column_phase(
             problem, best, best_obj, bound, source, clock=clock, params=params, seed=seed, stats=stats)
         if best is not None and best_obj <= bound:
             return best, best_obj, best_obj, cp_model.OPTIMAL, source
@@ -618,7 +674,7 @@ def _solve_block(problem: RosterProblem, *, clock: _Clock, params: RosterParams,
                                  guide=lp_roster if lp_roster is not None else guide, bound=bound, rel_gap=rel_gap,
                                  descent=columns_next, descent_first=not long_horizon,
                                  descent_share=LNS_DESCENT_SHARE if long_horizon else None,
-                                 weekend_kinds=WEEKEND_KINDS if long_horizon else 0)
+                                 weekend_kinds=WEEKEND_KINDS if long_horizon else 0, gap_parts=prices)
     if proven:
         return best, float(obj_int), float(obj_int), cp_model.OPTIMAL, "lns over the whole block"
     status = cp_model.OPTIMAL if obj_int <= bound else cp_model.FEASIBLE
@@ -682,9 +738,10 @@ def _descend(problem: RosterProblem, start: np.ndarray, best: np.ndarray, best_o
 
 def _column_phase(problem: RosterProblem, best: np.ndarray | None, best_obj: float, bound: float, source: str, *,
                   clock: _Clock, params: RosterParams, seed: int, stats: dict[str, float]
-                  ) -> tuple[np.ndarray | None, float, float, str, np.ndarray | None]:
+                  ) -> tuple[np.ndarray | None, float, float, str, np.ndarray | None, GapParts | None]:
     """Column generation (bound), then LNS on the LP-guided problem (roster); also returns the rounded LP
-    roster (a guide for the final LNS) when the master LP was solved."""
+    roster (a guide for the final LNS) when the master LP was solved, and the LP prices for the LNS's
+    neighbourhoods (``DUAL_PRICES``)."""
     rule_ids = params.rule_ids
     t0 = time.perf_counter()
     if best is None:
@@ -703,7 +760,7 @@ def _column_phase(problem: RosterProblem, best: np.ndarray | None, best_obj: flo
             best, best_obj = _descend(problem, best, best, best_obj, clock=clock, share=DESCENT_ONLY_SHARE,
                                       seed=seed, rule_ids=rule_ids, stats=stats, max_sweeps=1000,
                                       batch=DESCENT_ONLY_BATCH)
-        return best, best_obj, bound, source, None
+        return best, best_obj, bound, source, None, None
     cg = ColumnGeneration(problem, rule_ids=rule_ids, num_workers=params.num_workers, seed=seed,
                           deterministic=params.deterministic, dtime_per_second=params.dtime_per_second,
                           master=params.master_lp)
@@ -722,8 +779,9 @@ def _column_phase(problem: RosterProblem, best: np.ndarray | None, best_obj: flo
         bound, source = cg.bound, "column generation (Lagrangian bound)"
     guide = cg.lp_guide()
     lp_roster = guide[1] if guide is not None else None
+    prices = cg.gap_parts if DUAL_PRICES == "always" or (DUAL_PRICES == "converged" and cg.converged) else None
     if best is not None and best_obj <= bound:
-        return best, best_obj, bound, source, lp_roster
+        return best, best_obj, bound, source, lp_roster, prices
     if guide is not None and clock.seconds_left() > 0.05:
         agreed, rounded = guide
         starts = [("rounded_roster", rounded)]
@@ -752,7 +810,7 @@ def _column_phase(problem: RosterProblem, best: np.ndarray | None, best_obj: flo
             stats[f"{name}_descended"] = stats["descent_objective"]
         if not cg.converged:
             # the LP is still far from its optimum, so its unanimous cells are no guide: the LNS gets the time
-            return best, best_obj, bound, source, lp_roster
+            return best, best_obj, bound, source, lp_roster, prices
         fixed = np.where(problem.fixed == FREE, agreed, problem.fixed)
         sub = problem.replace(fixed=fixed)
         stats["guided_cells"] = int((fixed == FREE).sum())
@@ -768,7 +826,7 @@ def _column_phase(problem: RosterProblem, best: np.ndarray | None, best_obj: flo
         if ev.is_feasible and run.status != cp_model.OPTIMAL:
             guided_stats: dict[str, float] = {}
             cand, _, _ = _lns(sub, start, ev.objective, clock=phase, params=params, seed=seed,
-                              stats=guided_stats, guide=rounded, descent=True)
+                              stats=guided_stats, guide=rounded, descent=True, gap_parts=prices)
             stats.update({f"guided_{k}": v for k, v in guided_stats.items()})
         clock.charge(before - phase.dtime_left)
         if cand is not None:
@@ -776,7 +834,7 @@ def _column_phase(problem: RosterProblem, best: np.ndarray | None, best_obj: flo
             stats["guided_objective"] = float(ev.objective) if ev.is_feasible else math.nan
             if ev.is_feasible and ev.objective < best_obj:
                 best, best_obj = cand, float(ev.objective)
-    return best, best_obj, bound, source, lp_roster
+    return best, best_obj, bound, source, lp_roster, prices
 
 
 def _start_part(start: np.ndarray, staff: np.ndarray, shifts: np.ndarray, num_shifts: int) -> np.ndarray | None:

@@ -336,12 +336,14 @@ def test_column_phase_descends_from_the_expected_cover_roster_only_short_of_the_
     clock = solve_module._Clock(deadline=time.perf_counter() + 60.0, dtime_left=6.0, deterministic=True,
                                 dtime_per_second=0.5)
     stats: dict[str, float] = {}
-    best, obj, _, _, _ = solve_module._column_phase(p, None, float("inf"), -float("inf"), "none", clock=clock,
-                                                    params=RosterParams(num_workers=1), seed=0, stats=stats)
+    best, obj, _, _, _, prices = solve_module._column_phase(
+        p, None, float("inf"), -float("inf"), "none", clock=clock, params=RosterParams(num_workers=1), seed=0,
+        stats=stats)
     assert best is not None
     report = check(p, best)
     assert report.feasible and report.objective == pytest.approx(obj)
     assert obj <= stats["rounded_roster_descended"]
+    assert (prices is not None) == converged  # LP prices only from a converged master (DUAL_PRICES)
     if converged:
         assert "expected_roster" not in stats
     else:
