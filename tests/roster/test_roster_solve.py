@@ -84,6 +84,21 @@ def random_problem(seed: int, *, E: int = 4, D: int = 10, S: int = 3, full: bool
     return RosterProblem(**kw)  # type: ignore[arg-type]
 
 
+class IterationBudget:
+    """A column-generation clock that runs out after ``seconds / 0.1`` calls, so a run that never converges ends
+    (and its test fails) instead of hanging."""
+
+    def __init__(self, seconds: float) -> None:
+        self.left = seconds
+
+    def seconds_left(self) -> float:
+        self.left -= 0.1
+        return self.left
+
+    def charge(self, dtime: float) -> None:
+        del dtime
+
+
 def check(problem: RosterProblem, schedule: np.ndarray):  # type: ignore[no-untyped-def]
     return evaluate(spec_from_problem(problem), roster_from_schedule(schedule))
 
@@ -258,18 +273,8 @@ def test_relaxation_bounds_are_valid(seed: int, master: str) -> None:
     flow_bound, flow_roster = flow_relaxation(p)
     assert flow_roster.shape == (2, 3) and np.all(flow_roster >= -1)
 
-    class Budget:
-        calls = 0
-
-        def seconds_left(self) -> float:
-            self.calls += 1
-            return 5.0 - 0.1 * self.calls  # at most 50 iterations
-
-        def charge(self, dtime: float) -> None:
-            del dtime
-
     cg = ColumnGeneration(p, num_workers=1, seed=seed, master=master)
-    cg.run(Budget())
+    cg.run(IterationBudget(5.0))
     if best is not None:
         assert flow_bound <= best
         assert cg.bound <= best
@@ -281,22 +286,12 @@ def test_master_solvers_reach_the_same_lp_optimum() -> None:
     interior point method (different duals, same optimum); a bad solver name is refused with the field named."""
     from optimizer.roster.columns import ColumnGeneration
 
-    class Budget:  # at most 200 iterations, so a solver that never converges fails instead of hanging
-        calls = 0
-
-        def seconds_left(self) -> float:
-            self.calls += 1
-            return 20.0 - 0.1 * self.calls
-
-        def charge(self, dtime: float) -> None:
-            del dtime
-
     p = random_problem(41, E=5, D=10, S=3)
     values = {}
     for master in ("simplex", "ipm"):
         cg = ColumnGeneration(p, num_workers=1, seed=0, master=master)
         assert (cg.h.getOptionValue("solver")[1] == "ipm") == (master == "ipm")
-        cg.run(Budget())
+        cg.run(IterationBudget(20.0))
         assert cg.converged
         values[master] = cg.lp_value
         assert cg.bound <= cg.lp_value + 1e-6
@@ -467,21 +462,11 @@ def test_gap_parts_add_up_to_the_distance_from_the_lp(seed: int) -> None:
     both parts are >= 0 (LP duality; problems without budget and fairness rows, which the parts leave out)."""
     from optimizer.roster.columns import ColumnGeneration
 
-    class Budget:  # at most 200 iterations
-        calls = 0
-
-        def seconds_left(self) -> float:
-            self.calls += 1
-            return 20.0 - 0.1 * self.calls
-
-        def charge(self, dtime: float) -> None:
-            del dtime
-
     p = random_problem(500 + seed, E=5, D=10, S=3, full=False)
     cg = ColumnGeneration(p, num_workers=1, seed=seed)
     rc, waste = cg.gap_parts(np.full((5, 10), -1))
     assert not rc.any() and not waste.any()  # no LP prices yet
-    cg.run(Budget())
+    cg.run(IterationBudget(20.0))
     assert cg.converged
     rosters = [solve(p, stop=Stop(time_limit_s=2, rel_gap=0.0), seed=seed).schedule]
     guide = cg.lp_guide()
