@@ -270,8 +270,10 @@ class ColumnGeneration:
         # per row its slack's cost and coefficient (0 where the row has none: hard rows, spread rows)
         self.slack_cost = np.zeros(self.num_rows)
         self.slack_coef = np.zeros(self.num_rows)
-        for cost, r, coef in slack_cols:
-            self.slack_cost[r], self.slack_coef[r] = cost, coef
+        if slack_cols:
+            s_cost, s_row, s_coef = np.asarray(slack_cols, dtype=np.float64).T
+            self.slack_cost[s_row.astype(np.int64)] = s_cost
+            self.slack_coef[s_row.astype(np.int64)] = s_coef
         self.static_cost = np.asarray(costs, dtype=np.float64)
         self.static_ub = np.asarray(col_ub, dtype=np.float64)
         # cover rows per (day, shift) as a sparse map, for the labelling pricing's cell prices
@@ -642,8 +644,8 @@ class ColumnGeneration:
         member's reduced cost, i.e. how far their roster is from the LP's best response; float [D, S], what each
         (day, shift)'s cover rows waste by complementary slackness, e.g. an empty seat the LP values below its
         penalty). Both are >= 0 (up to rounding) at optimal duals, and the objective of a roster that keeps every
-        rule is at least the LP value plus their sums (budget and fairness rows aside), so they point at what
-        the roster must change to reach the LP: on Curtois & Qu instance 8, a roster 204 points above the LP
+        rule equals the LP value plus their sums (budget and fairness rows, which they leave out, aside), so they
+        point at what the roster must change to reach the LP: on Curtois & Qu instance 8, a roster 204 points above the LP
         has staff reduced costs summing to 13 and two empty seats costing 187 where the LP's seat prices are
         6-7 (source: LP duality; reduced-cost guided neighbourhoods in LNS for column-generation models). A
         cover row over several cells would count on each of them; each cell's rows are its own here."""
