@@ -146,6 +146,8 @@ class ColumnGeneration:
         self.lp_value = math.inf
         self.lp_duals: np.ndarray | None = None
         """Row duals of the last master LP solved in :meth:`run` (signs made exact), None before."""
+        self.active = np.ones(self.E, dtype=bool)
+        """Staff priced by :meth:`run` (a search that fixes a staff member's roster switches them off)."""
         self.iterations = 0
         self.converged = False
         """Whether the last :meth:`run` ended at the LP optimum (no negative roster, or the bound met the LP)."""
@@ -474,7 +476,7 @@ class ColumnGeneration:
         Returns (columns added, deterministic time, the duals that found them or the LP duals)."""
         points = [lp_duals] if center is None or beta <= 0 else [beta * center + (1 - beta) * lp_duals, lp_duals]
         dtime = 0.0
-        staff = np.arange(self.E)
+        staff = np.flatnonzero(self.active)
         for duals in points:
             for fine in (False, True) if self.fine_labels is not None else (False,):
                 added, work = self.price_labels(duals, staff, fine=fine, pool=pool)
@@ -563,7 +565,8 @@ class ColumnGeneration:
 
                 # while many columns are found, price half of the staff per iteration (alternating halves)
                 half = partial and added_last > self.E // 3
-                priced = [e for e in range(self.E) if not half or e % 2 == self.iterations % 2]
+                priced = [e for e in range(self.E)
+                          if self.active[e] and (not half or e % 2 == self.iterations % 2)]
                 left_before = clock.seconds_left()
                 results = list(pool.map(work, priced)) if pool else [work(e) for e in priced]
                 clock.charge(sum(r[2] for r in results))

@@ -25,9 +25,13 @@ first, each with a share of the remaining time in proportion to its number of va
    the rounded LP roster (per staff member the column of largest weight) and one of best responses in turn against
    the LP's expected cover of the staff not yet planned (``EXPECTED_START``); each is improved by **staff-wise
    descent** (:mod:`optimizer.roster.descent`: whole rosters of single staff members re-planned by the labelling
-   search against everyone else's cover). If column generation reached the LP optimum, the cells on which all
-   rosters of the LP solution agree are then fixed and LNS re-optimises the rest from the rounded LP roster;
-   if it ran out of time, the LP is no guide and the time goes to the LNS on the whole block.
+   search against everyone else's cover). If column generation reached the LP optimum in a block of at most
+   ``DIVE_MAX_STAFF`` staff, the **column dive** (:mod:`optimizer.roster.dive`: fix staff to their heaviest
+   columns, price the rest again, backtrack to the open node of least LP) takes ``DIVE_SHARE`` of the time left
+   instead of the descents, and a roster it finds goes straight to the LNS below. Otherwise, with a converged
+   master, the cells on which all rosters of the LP solution agree are fixed and LNS re-optimises the rest from
+   the rounded LP roster; if column generation ran out of time, the LP is no guide and the time goes to the LNS on
+   the whole block.
 5. **LNS**: repeatedly free a neighbourhood (related staff over all days, all staff over a day window, a
    block of related staff x days, the staff and days around a penalty of the incumbent, staff working one day
    of a weekend moved towards an empty weekend seat (long horizons only), or where it differs from the flow
@@ -49,7 +53,6 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,6 +64,7 @@ from optimizer.roster.components import restrict, split_components
 from optimizer.roster.constraints import staffed
 from optimizer.roster.cover_lp import cover_lp_relaxation
 from optimizer.roster.descent import BATCH, StaffDescent
+from optimizer.roster.dive import ColumnDive
 from optimizer.roster.evaluate import build_model, evaluate_schedule
 from optimizer.roster.flow import flow_relaxation
 from optimizer.roster.greedy import build_greedy
@@ -73,8 +77,6 @@ from optimizer.stop import Stop
 
 log = logging.getLogger("optimizer.roster.solve")
 
-GapParts = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
-"""Where a roster loses against an LP: (per staff member, per (day, shift)); see ``ColumnGeneration.gap_parts``."""
 
 MIN_SUB_TIME_S = 0.05
 COVER_LP_SIZE_PER_SECOND = 250_000.0
@@ -125,13 +127,6 @@ three seeds, mean without / with: Curtois & Qu instance 20 (20 s after its desce
 7,792, and end to end (60 s, seeds 0-2) 8,272 / 7,428, 7,819 / 7,576 and 8,809 / 8,431. With column generation it was not
 clearly better: 19 (20 s from 5,079) 4,366 / 4,229 but end to end 4,044 / 3,797 and 3,863 / 4,516; 13 (30 s from
 4,839) 3,812 / 3,892."""
-DUAL_KINDS = 0
-"""Weight of the LP-price neighbourhood (``_Neighbourhoods._dual_site``) in the LNS's draw where column generation
-gave LP prices (``DUAL_PRICES``). Off: at weight 2 it was no better on Curtois & Qu 8, 9, 12, 13 and 15 (three
-seeds each, 60 s; benchmarks/RESULTS.md, sixteenth session), so the LNS draws only the other kinds."""
-DUAL_PRICES = "converged"
-"""When the LNS gets column generation's LP prices: ``"converged"`` (only when the master LP reached its optimum),
-``"always"`` (also the restricted master's duals) or ``"never"``."""
 EXPECTED_START = True
 """After column generation, also build a roster by best responses in turn against the master LP's expected cover
 (:meth:`optimizer.roster.descent.StaffDescent.construct` with ``expected``) and descend from it as well as from the
@@ -147,6 +142,11 @@ rosters, and responses computed together do not see each other's: on Curtois & Q
 batches of 1, 3 and 10 built rosters of 3,846-4,125, 6,029-6,317 and 20,146-20,332 (two seeds each)."""
 DESCENT_SHARE = 0.3
 """Largest share of the time left after column generation given to staff-wise descent from the rounded LP roster."""
+DIVE_SHARE = 0.85
+"""Share of the time left after a converged master that the column dive takes (0: no dive)."""
+DIVE_MAX_STAFF = 32
+"""Largest block that dives: each node re-prices every free staff member, and beyond this a dive cannot finish
+in the time (Curtois & Qu instance 12, 60 staff: about a second per node in the ninth session)."""
 
 
 @dataclass
@@ -157,6 +157,8 @@ class _Clock:
     dtime_left: float
     deterministic: bool
     dtime_per_second: float
+    parent: _Clock | None = None
+    """A clock that is charged too (a node's clock inside a phase's)."""
 
     def seconds_left(self) -> float:
         wall = self.deadline - time.perf_counter()
@@ -166,6 +168,14 @@ class _Clock:
 
     def charge(self, dtime: float) -> None:
         self.dtime_left -= dtime
+        if self.parent is not None:
+            self.parent.charge(dtime)
+
+    def child(self, seconds: float) -> _Clock:
+        """A clock for at most ``seconds`` of this one, charging it as it is charged."""
+        return _Clock(deadline=min(self.deadline, time.perf_counter() + max(seconds, 0.0)),
+                      dtime_left=min(max(self.dtime_left, 0.0), max(seconds, 0.0) * self.dtime_per_second),
+                      deterministic=self.deterministic, dtime_per_second=self.dtime_per_second, parent=self)
 
 
 @dataclass
@@ -272,10 +282,8 @@ class _Neighbourhoods:
 
     KINDS = ("staff", "window", "block", "penalty")
 
-    def __init__(self, problem: RosterProblem, rng: np.random.Generator, guide: np.ndarray | None = None,
-                 gap_parts: GapParts | None = None) -> None:
+    def __init__(self, problem: RosterProblem, rng: np.random.Generator, guide: np.ndarray | None = None) -> None:
         self.guide = guide
-        self.gap_parts = gap_parts
         p = problem
         self.p = p
         self.rng = rng
@@ -332,11 +340,6 @@ class _Neighbourhoods:
                 order = np.concatenate([order[mismatch], order[~mismatch]])
                 return self._fill_staff(order, days, target)
             kind = "penalty"
-        if kind == "dual":
-            free = self._dual_site(schedule, target)
-            if free is not None:
-                return free
-            kind = "penalty"
         if kind == "weekend":
             free = self._weekend_swap(schedule, target)
             if free is not None:
@@ -361,39 +364,6 @@ class _Neighbourhoods:
         length = min(D, int(rng.choice([7, 14, 21])))
         start = int(rng.integers(0, D - length + 1))
         return self._fill_staff(order, np.arange(start, start + length), target)
-
-    def _dual_site(self, schedule: np.ndarray, target: float) -> np.ndarray | None:
-        """Neighbourhood around where the incumbent loses against the LP (``gap_parts``: each staff member's
-        reduced cost and each (day, shift)'s complementary-slackness waste); None without LP prices or when the
-        incumbent loses nothing measurable.
-
-        A site is drawn in proportion to what it loses. A staff member: they and related staff over all days
-        are freed. A (day, shift): staff who may work that shift (those with room first) over a few days
-        around it. The penalty neighbourhood weighs every empty seat alike, yet most empty seats of a good
-        roster are ones the LP leaves empty too (their seat price is the full penalty); the few it values
-        cheaply are where the roster must change (on Curtois & Qu instance 8: 2 of 15 empty seats carry 187
-        of the 204 points between a roster and the LP)."""
-        if self.gap_parts is None:
-            return None
-        rng, D = self.rng, self.p.num_days
-        staff_rc, cell_waste = self.gap_parts(schedule)
-        staff_part = np.zeros(self.p.num_staff)
-        staff_part[self.active_staff] = np.maximum(staff_rc[self.active_staff], 0.0)
-        cell_part = np.maximum(cell_waste, 0.0).ravel()
-        weight = np.concatenate([staff_part, cell_part])
-        total = float(weight.sum())
-        if not total > 0.5:  # below a point: nothing to aim at
-            return None
-        pick = int(rng.choice(weight.size, p=weight / total))
-        if pick < staff_part.size:
-            return self._fill_staff(self.related_staff(pick), np.arange(D), target)
-        d0, s0 = divmod(pick - staff_part.size, self.p.num_shifts)
-        span = int(rng.integers(3, 8))
-        days = np.arange(max(0, d0 - span), min(D, d0 + span + 1))
-        able = self.active_staff[self.allowed[self.active_staff, s0]]
-        seed_staff = int(rng.choice(able)) if able.size else int(rng.choice(self.active_staff))
-        order = self._spare_first(self.related_staff(seed_staff, s0), schedule, s0)
-        return self._fill_staff(order, days, target)
 
     def _spare_first(self, order: np.ndarray, schedule: np.ndarray, shift: int) -> np.ndarray:
         """``order`` with the staff who may work ``shift`` and have room for it in their total minutes and shifts
@@ -474,8 +444,7 @@ class _Neighbourhoods:
 def _lns(problem: RosterProblem, best: np.ndarray, best_obj: int, *, clock: _Clock, params: RosterParams,
          seed: int, stats: dict[str, float], guide: np.ndarray | None = None, bound: float = -math.inf,
          rel_gap: float = 0.0, descent: bool = False, descent_first: bool = True,
-         descent_share: float | None = None, weekend_kinds: int = 0,
-         gap_parts: GapParts | None = None) -> tuple[np.ndarray, int, bool]:
+         descent_share: float | None = None, weekend_kinds: int = 0) -> tuple[np.ndarray, int, bool]:
     """Improve ``best`` until the clock runs out or its gap to ``bound`` is at most ``rel_gap``; returns
     (schedule, objective, proven optimal).
 
@@ -485,16 +454,13 @@ def _lns(problem: RosterProblem, best: np.ndarray, best_obj: int, *, clock: _Clo
     re-planned against the others' cover) runs next: on everyone, or with ``descent_share`` only on the staff whose
     rosters it changed and within that share of the LNS's deterministic time (``LNS_DESCENT_SHARE``); and first
     on everyone unless ``descent_first`` is False (the caller has descended from ``best`` already). The
-    weekend-swap neighbourhood is drawn with weight ``weekend_kinds`` (``WEEKEND_KINDS``), each other kind 1.
-    With ``gap_parts`` (LP prices of column generation, :meth:`ColumnGeneration.gap_parts`), the neighbourhood
-    around where the incumbent loses against the LP is drawn with weight ``DUAL_KINDS``."""
+    weekend-swap neighbourhood is drawn with weight ``weekend_kinds`` (``WEEKEND_KINDS``), each other kind 1."""
     rng = np.random.default_rng(seed)
     staff_descent = StaffDescent(problem, rule_ids=params.rule_ids) if descent else None
     descended = staff_descent is None or not descent_first
     pending: np.ndarray | None = None  # staff whose rosters changed since the last descent (None: everyone)
-    hood = _Neighbourhoods(problem, rng, guide, gap_parts)
+    hood = _Neighbourhoods(problem, rng, guide)
     kinds = hood.KINDS + (("guide", "guide") if guide is not None else ()) + (("weekend",) * weekend_kinds)
-    kinds += ("dual",) * (DUAL_KINDS if gap_parts is not None else 0)
     if hood.total == 0:
         return best, best_obj, True
     target = float(min(params.lns_target_vars, hood.total))
@@ -651,7 +617,6 @@ def _solve_block(problem: RosterProblem, *, clock: _Clock, params: RosterParams,
                 bound = best_obj
             return best, best_obj, bound, status, source
     lp_roster: np.ndarray | None = None
-    prices: GapParts | None = None
     if (best is None and columns_next and params.use_cover_lp and repair_applies(problem, rule_ids=rule_ids)
             and clock.seconds_left() > 1.0):
         # no roster yet (e.g. minimum runs of duty days that the greedy start breaks): the cover LP's repaired
@@ -660,7 +625,7 @@ def _solve_block(problem: RosterProblem, *, clock: _Clock, params: RosterParams,
         if lp_best is not None:
             best, best_obj = lp_best, lp_obj
     if params.use_columns and 0 < problem.num_staff <= params.columns_max_staff and clock.seconds_left() > 0.5:
-        best, best_obj, bound, source, lp_roster, prices = _column_phase(
+        best, best_obj, bound, source, lp_roster = _column_phase(
             problem, best, best_obj, bound, source, clock=clock, params=params, seed=seed, stats=stats)
         if best is not None and best_obj <= bound:
             return best, best_obj, best_obj, cp_model.OPTIMAL, source
@@ -674,7 +639,7 @@ def _solve_block(problem: RosterProblem, *, clock: _Clock, params: RosterParams,
                                  guide=lp_roster if lp_roster is not None else guide, bound=bound, rel_gap=rel_gap,
                                  descent=columns_next, descent_first=not long_horizon,
                                  descent_share=LNS_DESCENT_SHARE if long_horizon else None,
-                                 weekend_kinds=WEEKEND_KINDS if long_horizon else 0, gap_parts=prices)
+                                 weekend_kinds=WEEKEND_KINDS if long_horizon else 0)
     if proven:
         return best, float(obj_int), float(obj_int), cp_model.OPTIMAL, "lns over the whole block"
     status = cp_model.OPTIMAL if obj_int <= bound else cp_model.FEASIBLE
@@ -738,10 +703,9 @@ def _descend(problem: RosterProblem, start: np.ndarray, best: np.ndarray, best_o
 
 def _column_phase(problem: RosterProblem, best: np.ndarray | None, best_obj: float, bound: float, source: str, *,
                   clock: _Clock, params: RosterParams, seed: int, stats: dict[str, float]
-                  ) -> tuple[np.ndarray | None, float, float, str, np.ndarray | None, GapParts | None]:
+                  ) -> tuple[np.ndarray | None, float, float, str, np.ndarray | None]:
     """Column generation (bound), then LNS on the LP-guided problem (roster); also returns the rounded LP
-    roster (a guide for the final LNS) when the master LP was solved, and the LP prices for the LNS's
-    neighbourhoods (``DUAL_PRICES``)."""
+    roster (a guide for the final LNS) when the master LP was solved."""
     rule_ids = params.rule_ids
     t0 = time.perf_counter()
     if best is None:
@@ -760,7 +724,7 @@ def _column_phase(problem: RosterProblem, best: np.ndarray | None, best_obj: flo
             best, best_obj = _descend(problem, best, best, best_obj, clock=clock, share=DESCENT_ONLY_SHARE,
                                       seed=seed, rule_ids=rule_ids, stats=stats, max_sweeps=1000,
                                       batch=DESCENT_ONLY_BATCH)
-        return best, best_obj, bound, source, None, None
+        return best, best_obj, bound, source, None
     cg = ColumnGeneration(problem, rule_ids=rule_ids, num_workers=params.num_workers, seed=seed,
                           deterministic=params.deterministic, dtime_per_second=params.dtime_per_second,
                           master=params.master_lp)
@@ -779,9 +743,8 @@ def _column_phase(problem: RosterProblem, best: np.ndarray | None, best_obj: flo
         bound, source = cg.bound, "column generation (Lagrangian bound)"
     guide = cg.lp_guide()
     lp_roster = guide[1] if guide is not None else None
-    prices = cg.gap_parts if DUAL_PRICES == "always" or (DUAL_PRICES == "converged" and cg.converged) else None
     if best is not None and best_obj <= bound:
-        return best, best_obj, bound, source, lp_roster, prices
+        return best, best_obj, bound, source, lp_roster
     if guide is not None and clock.seconds_left() > 0.05:
         agreed, rounded = guide
         starts = [("rounded_roster", rounded)]
@@ -794,6 +757,7 @@ def _column_phase(problem: RosterProblem, best: np.ndarray | None, best_obj: flo
             starts.append(("expected_roster", StaffDescent(problem, rule_ids=rule_ids, batch=EXPECTED_BATCH).construct(
                 rng=np.random.default_rng(seed), clock=phase, expected=cells)))
             clock.charge(before - phase.dtime_left)
+        diving = cg.converged and DIVE_SHARE > 0 and problem.num_staff <= DIVE_MAX_STAFF
         for name, start in starts:
             ev = evaluate_schedule(problem, start, rule_ids=rule_ids)
             stats[name] = float(ev.objective) if ev.is_feasible else math.nan
@@ -801,6 +765,8 @@ def _column_phase(problem: RosterProblem, best: np.ndarray | None, best_obj: flo
                 continue
             if ev.objective < best_obj:
                 best, best_obj = start, float(ev.objective)
+            if diving:
+                continue  # the dive below starts from the LP itself
             # staff-wise descent from each start (the LP's columns rarely fit together as they are); which
             # ends better is not known before: on Curtois & Qu 15 the rounded roster (10,355) descended to
             # 5,150 and the expected one (6,421) to 6,106, on 13 the other way round
@@ -810,7 +776,12 @@ def _column_phase(problem: RosterProblem, best: np.ndarray | None, best_obj: flo
             stats[f"{name}_descended"] = stats["descent_objective"]
         if not cg.converged:
             # the LP is still far from its optimum, so its unanimous cells are no guide: the LNS gets the time
-            return best, best_obj, bound, source, lp_roster, prices
+            return best, best_obj, bound, source, lp_roster
+        if diving:
+            # branch on the LP (a dive with backtracking); a roster it improves goes to the final LNS
+            dived, dived_obj = _dive(problem, cg, best_obj, clock=clock, rule_ids=rule_ids, stats=stats)
+            if dived is not None and dived_obj < best_obj:
+                return dived, dived_obj, bound, source, lp_roster
         fixed = np.where(problem.fixed == FREE, agreed, problem.fixed)
         sub = problem.replace(fixed=fixed)
         stats["guided_cells"] = int((fixed == FREE).sum())
@@ -826,7 +797,7 @@ def _column_phase(problem: RosterProblem, best: np.ndarray | None, best_obj: flo
         if ev.is_feasible and run.status != cp_model.OPTIMAL:
             guided_stats: dict[str, float] = {}
             cand, _, _ = _lns(sub, start, ev.objective, clock=phase, params=params, seed=seed,
-                              stats=guided_stats, guide=rounded, descent=True, gap_parts=prices)
+                              stats=guided_stats, guide=rounded, descent=True)
             stats.update({f"guided_{k}": v for k, v in guided_stats.items()})
         clock.charge(before - phase.dtime_left)
         if cand is not None:
@@ -834,7 +805,26 @@ def _column_phase(problem: RosterProblem, best: np.ndarray | None, best_obj: flo
             stats["guided_objective"] = float(ev.objective) if ev.is_feasible else math.nan
             if ev.is_feasible and ev.objective < best_obj:
                 best, best_obj = cand, float(ev.objective)
-    return best, best_obj, bound, source, lp_roster, prices
+    return best, best_obj, bound, source, lp_roster
+
+
+def _dive(problem: RosterProblem, cg: ColumnGeneration, best_obj: float, *, clock: _Clock,
+          rule_ids: tuple[str, ...] | None, stats: dict[str, float]) -> tuple[np.ndarray | None, float]:
+    """The column dive (:class:`optimizer.roster.dive.ColumnDive`) for ``DIVE_SHARE`` of the time left."""
+
+    def objective(schedule: np.ndarray) -> float:
+        ev = evaluate_schedule(problem, schedule, rule_ids=rule_ids)
+        return float(ev.objective) if ev.is_feasible else math.inf
+
+    phase = _sub_clock(clock, DIVE_SHARE)
+    before = phase.dtime_left
+    dive = ColumnDive(cg, objective)
+    t0 = time.perf_counter()
+    roster, obj = dive.run(phase, phase.child, incumbent=best_obj)
+    clock.charge(before - phase.dtime_left)
+    stats.update(dive_nodes=dive.stats.nodes, dive_dives=dive.stats.dives, dive_improved=dive.stats.improved,
+                 dive_seconds=time.perf_counter() - t0, dive_objective=obj if roster is not None else math.nan)
+    return roster, obj
 
 
 def _start_part(start: np.ndarray, staff: np.ndarray, shifts: np.ndarray, num_shifts: int) -> np.ndarray | None:

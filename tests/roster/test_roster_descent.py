@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib
 import itertools
+import math
 import time
 from typing import Any
 
@@ -321,9 +322,9 @@ def test_columns_max_days_must_be_positive() -> None:
 def test_column_phase_descends_from_the_expected_cover_roster_only_short_of_the_lp(
         converged: bool, monkeypatch: pytest.MonkeyPatch) -> None:
     """Where column generation stopped short of the LP optimum, the column phase also builds the roster against
-    the LP's expected cover and descends from it; the block's roster is feasible (checker) and no worse than
-    either descended start. With a converged master only the rounded roster is used (its time goes to the
-    LP-guided phase)."""
+    the LP's expected cover and descends from both starts; the block's roster is feasible (checker) and no worse
+    than either descended start. With a converged master only the rounded roster is used, and the column dive
+    takes the time of its descent: the phase's roster is no worse than the rounded roster or the dive's."""
     solve_module = importlib.import_module("optimizer.roster.solve")
     real_run = ColumnGeneration.run
 
@@ -336,16 +337,19 @@ def test_column_phase_descends_from_the_expected_cover_roster_only_short_of_the_
     clock = solve_module._Clock(deadline=time.perf_counter() + 60.0, dtime_left=6.0, deterministic=True,
                                 dtime_per_second=0.5)
     stats: dict[str, float] = {}
-    best, obj, _, _, _, prices = solve_module._column_phase(
+    best, obj, bound, _, _ = solve_module._column_phase(
         p, None, float("inf"), -float("inf"), "none", clock=clock, params=RosterParams(num_workers=1), seed=0,
         stats=stats)
     assert best is not None
     report = check(p, best)
     assert report.feasible and report.objective == pytest.approx(obj)
-    assert obj <= stats["rounded_roster_descended"]
-    assert (prices is not None) == converged  # LP prices only from a converged master (DUAL_PRICES)
     if converged:
-        assert "expected_roster" not in stats
+        assert "expected_roster" not in stats and "rounded_roster_descended" not in stats
+        assert stats["dive_nodes"] >= 1 and obj <= stats["rounded_roster"]
+        if not math.isnan(stats["dive_objective"]):
+            assert obj <= stats["dive_objective"]
     else:
+        assert "dive_nodes" not in stats
+        assert obj <= stats["rounded_roster_descended"]
         assert obj <= stats["expected_roster_descended"]
         assert stats["expected_roster_descended"] <= stats["expected_roster"]

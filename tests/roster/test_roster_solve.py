@@ -483,26 +483,3 @@ def test_gap_parts_add_up_to_the_distance_from_the_lp(seed: int) -> None:
         assert rc.min() >= -1e-6 and waste.min() >= -1e-6
         assert cg.lp_value + rc.sum() + waste.sum() == pytest.approx(report.objective, abs=1e-6)
     assert checked >= 1
-
-
-def test_lp_price_neighbourhood_goes_where_the_roster_loses() -> None:
-    """The LP-price neighbourhood frees the staff member whose roster carries the reduced cost (on all days), or
-    around a wasteful (day, shift) the staff who may work that shift (those with room first); with nothing lost
-    against the LP it falls back to the penalty neighbourhood."""
-    p, schedule = room_problem()
-    solve_mod = importlib.import_module("optimizer.roster.solve")
-    rc, waste = np.zeros(5), np.zeros((4, 2))
-    hood = solve_mod._Neighbourhoods(p, np.random.default_rng(0), gap_parts=lambda s: (rc, waste))
-    assert hood._dual_site(schedule, 1.0) is None
-    rc[2] = 5.0
-    free = hood.draw("dual", 1.0, schedule)
-    assert np.flatnonzero(free.any(axis=1)).tolist() == [2] and free[2].all()
-    rc[2] = 0.0
-    waste[2, 1] = 90.0
-    for seed in range(5):
-        hood.rng = np.random.default_rng(seed)
-        free = hood.draw("dual", 1.0, schedule)
-        freed = np.flatnonzero(free.any(axis=1)).tolist()
-        assert freed and set(freed) <= {1, 3}
-        assert free[:, 2].any()
-    assert solve_mod._Neighbourhoods(p, np.random.default_rng(0))._dual_site(schedule, 1.0) is None
