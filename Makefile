@@ -11,6 +11,8 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[dev]'
+	# compile the labelling kernel once (numba caches it beside its module)
+	$(BIN)/python -c "from optimizer.roster.pricing import warm_up; warm_up()"
 	touch $(STAMP)
 
 install: $(STAMP)
