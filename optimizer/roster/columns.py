@@ -55,6 +55,8 @@ on Curtois & Qu instance 13: 99 M in 5.9 s; the numpy form 7 M a second); conver
 time."""
 LABEL_COLUMNS_PER_STAFF = 3
 """Rosters of negative reduced cost the labelling pricing returns per staff member and iteration."""
+LABEL_BEAM = 2
+"""Labels the labelling pricing keeps per merged state."""
 LABEL_DISTRUST_SHARE = 0.25
 """Labelling pricing is switched off for the rest of a run when the exact pricing round that follows its stall
 finds negative rosters for more than this share of the staff priced (it merges away what the rules need)."""
@@ -133,11 +135,12 @@ class ColumnGeneration:
             self.base_cost.append((idx, np.asarray(m.obj_coefs, dtype=np.int64), m.obj_const))
         # without the cost-to-go ranking and pruning: on Curtois & Qu instance 13 they slow the search by 15% and
         # the master LP after 40 s is 2,151 with them against 1,920 without (descent uses them: exact totals)
-        self.labels = LabelPricer(p, set(self.staff_rule_ids), prune=False) if label_pricing and self.E else None
+        self.labels = (LabelPricer(p, set(self.staff_rule_ids), prune=False, beam=LABEL_BEAM)
+                       if label_pricing and self.E else None)
         # a second labelling with exact totals when the first buckets them: it finds rosters the buckets merge
         # away where a tight window of total minutes leaves few totals (Curtois & Qu instance 18: 52-54 shifts of
         # 84 days, buckets of 6; the bucketed search finds no roster at all there)
-        self.fine_labels = (LabelPricer(p, set(self.staff_rule_ids), prune=False, total_bucket=1)
+        self.fine_labels = (LabelPricer(p, set(self.staff_rule_ids), prune=False, total_bucket=1, beam=LABEL_BEAM)
                             if self.labels is not None and self.labels.total_bucket > 1 else None)
         self.own_cells, self.own_const = cell_costs(p, set(self.staff_rule_ids))
         self.label_columns = 0

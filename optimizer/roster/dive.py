@@ -14,6 +14,8 @@ This module is its primal part, a dive with backtracking:
   staff member, by weight, are kept as open nodes);
 - a node whose LP is not below the incumbent (integer objective: by at least one) is cut off, and the dive goes
   on from the open node of least LP (best bound first).
+- optionally (``polish``), a node's rounded roster that keeps every rule is improved before it is scored (the
+  solve uses two sweeps of staff-wise descent: the rounded columns rarely fit together exactly).
 
 It is a heuristic search, not a proof: node LPs cut short by ``node_seconds`` are not bounds, and the branches on
 one staff member's columns do not cover every roster. The solver knows nothing of what a staff member or a shift
@@ -69,11 +71,14 @@ class ColumnDive:
         Column generation whose master has been solved (ideally to convergence); its columns are kept and grown.
     objective : callable
         Objective of a whole roster ``int [E, D]`` (shift or -1), ``inf`` where it breaks a hard rule.
+    polish : callable, optional
+        Improves a node's rounded roster that keeps every hard rule (e.g. a few sweeps of staff-wise descent)
+        before it is scored; returns a roster no worse.
     """
 
     def __init__(self, cg: ColumnGeneration, objective: Callable[[np.ndarray], float], *,
                  fix_weight: float | None = None, node_seconds: float | None = None, width: int | None = None,
-                 tolerance: float | None = None) -> None:
+                 tolerance: float | None = None, polish: Callable[[np.ndarray], np.ndarray] | None = None) -> None:
         fix_weight = FIX_WEIGHT if fix_weight is None else fix_weight
         node_seconds = NODE_SECONDS if node_seconds is None else node_seconds
         width = WIDTH if width is None else width
@@ -85,6 +90,7 @@ class ColumnDive:
             raise ValueError(f"width: must be >= 1, not {width}")
         self.cg = cg
         self.objective = objective
+        self.polish = polish
         self.fix_weight = fix_weight
         self.node_seconds = node_seconds
         self.width = width
@@ -175,6 +181,9 @@ class ColumnDive:
                     weight, column, value, owner = self._heaviest()
                     roster = self._rounded(column)
                     obj = self.objective(roster)
+                    if self.polish is not None and math.isfinite(obj):
+                        roster = self.polish(roster)
+                        obj = self.objective(roster)
                     if obj < best_obj:
                         best, best_obj = roster, obj
                         self.stats.improved += 1

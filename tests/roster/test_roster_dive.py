@@ -96,6 +96,31 @@ def test_dive_fixes_staff_to_their_columns() -> None:
     assert cg.active.all()
 
 
+@pytest.mark.parametrize("seed", [0, 3])
+def test_polish_sees_only_rule_keeping_rosters_and_its_roster_is_returned(seed: int) -> None:
+    """The polish is called on rounded rosters that keep every hard rule (checker), and what it returns is what the
+    dive scores and returns: a polish that hands back an optimal roster (CP-SAT on the whole small problem) makes
+    the dive return a roster of that objective, below every rounded roster it was given."""
+    cg = converged(seed, full=True)
+    score = scorer(cg)
+    optimum = solve(cg.p, stop=Stop(time_limit_s=10, rel_gap=0.0), seed=0)
+    assert optimum.status.name == "OPTIMAL"
+    given: list[float] = []
+
+    def polish(roster: np.ndarray) -> np.ndarray:
+        report = check(cg.p, roster)
+        assert report.feasible, report
+        given.append(report.objective)
+        return optimum.schedule.copy() if optimum.objective < report.objective else roster
+
+    dive = ColumnDive(cg, score, polish=polish)
+    roster, obj = dive.run(IterationBudget(20.0), IterationBudget)
+    assert given and roster is not None
+    assert min(given) > optimum.objective  # the rounded rosters alone do not reach the optimum here
+    report = check(cg.p, roster)
+    assert report.feasible and report.objective == pytest.approx(obj) == pytest.approx(optimum.objective)
+
+
 @pytest.mark.parametrize(("field", "value"), [("fix_weight", 0.5), ("fix_weight", 1.5), ("node_seconds", 0.0),
                                               ("width", 0), ("tolerance", 0.0)])
 def test_bad_dive_parameters_are_named(field: str, value: float) -> None:
