@@ -21,7 +21,8 @@ from typing import Any
 import numpy as np
 from numba import njit
 
-_BIG_RUN = 10_000  # same as optimizer.roster.pricing._BIG_RUN: run lengths are capped below this in the key
+BIG_RUN = 10_000
+"""Run lengths in a merged state's key stay below this (both forms of the step use it)."""
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -133,7 +134,7 @@ def extend_day(d: int, e: np.ndarray, grp: np.ndarray, wrun: np.ndarray, orun: n
                 n_flag = False
             cap_off = min(n_orun, min_off[ee])
             cap_work = min(n_wrun, run_cap[ee])
-            key = ((((ee * (num_groups + 1) + (n_grp + 1)) * (_BIG_RUN + 1) + cap_work) * 64 + cap_off) * 2
+            key = ((((ee * (num_groups + 1) + (n_grp + 1)) * (BIG_RUN + 1) + cap_work) * 64 + cap_off) * 2
                    + (1 if n_exempt else 0)) * 2 + (1 if n_flag else 0)
             if total_bucket:
                 key = key * (D + 2) + n_total // total_bucket

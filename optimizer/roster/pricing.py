@@ -47,10 +47,10 @@ from typing import Any
 import numpy as np
 
 from optimizer.roster import objectives as soft
+from optimizer.roster.labelling import BIG_RUN as _BIG_RUN
 from optimizer.roster.labelling import Workspace, extend_day
 from optimizer.roster.problem import FREE, OFF, RosterProblem
 
-_BIG_RUN = 10_000
 ENGINES = ("jit", "numpy")
 """Forms of one day of the labelling search: the compiled kernel (:mod:`optimizer.roster.labelling`, the default)
 and the numpy reference it is tested against."""
