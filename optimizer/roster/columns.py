@@ -71,6 +71,10 @@ LABEL_STALL_SHARE = 0.005
 last ``LABEL_STALL_ITERATIONS`` iterations: the labelling can keep finding columns of little use while missing
 the ones that matter (its merges lose per-type counts and minutes; Curtois & Qu instance 15 stalls near 4,650
 while exact pricing brings the LP below 3,900)."""
+MERGE_COVER_ROWS = True
+"""Over-cover and the shortfall below the same head-count (the ideal, or a minimum equal to it) share one equality
+row with a slack each way instead of a row each: the master has half the cover rows and entries on Curtois & Qu
+(one requirement per cell), and HiGHS solves it faster."""
 PRIMAL_SIMPLEX = 4
 """HiGHS ``simplex_strategy`` of the master (``master="simplex"``): added columns keep the basis primal feasible."""
 MASTER_SOLVERS = ("simplex", "ipm")
@@ -185,19 +189,33 @@ class ColumnGeneration:
         for d in range(D):
             for s in range(S):
                 k = d * S + s
-                if self.use[soft.UNDER_COVER] and p.cover_min[d, s] > 0 and p.under_weight[d, s] > 0:
+                under = self.use[soft.UNDER_COVER] and p.cover_min[d, s] > 0 and p.under_weight[d, s] > 0
+                ideal = (self.use[soft.IDEAL_SHORTFALL] and p.cover_ideal[d, s] > 0
+                         and p.ideal_short_weight[d, s] > 0)
+                over = self.use[soft.OVER_COVER] and p.over_weight[d, s] > 0 and reach[s] > p.cover_ideal[d, s]
+                # the over-cover row shares its right-hand side (the ideal) with the ideal row, or with the under
+                # row where minimum and ideal are equal (Curtois & Qu: one requirement): one equality row with a
+                # slack each way then stands for both (MERGE_COVER_ROWS)
+                merge_ideal = MERGE_COVER_ROWS and over and ideal
+                merge_under = (MERGE_COVER_ROWS and over and under and not ideal
+                               and p.cover_min[d, s] == p.cover_ideal[d, s])
+                if under:
                     r = len(lower)
                     lower.append(float(p.cover_min[d, s]))
-                    upper.append(_INF)
+                    upper.append(float(p.cover_min[d, s]) if merge_under else _INF)
                     self.cover_rows[k].append(r)
                     slack_cols.append((float(p.under_weight[d, s]), r, 1.0))
-                if self.use[soft.IDEAL_SHORTFALL] and p.cover_ideal[d, s] > 0 and p.ideal_short_weight[d, s] > 0:
+                    if merge_under:
+                        slack_cols.append((float(p.over_weight[d, s]), r, -1.0))
+                if ideal:
                     r = len(lower)
                     lower.append(float(p.cover_ideal[d, s]))
-                    upper.append(_INF)
+                    upper.append(float(p.cover_ideal[d, s]) if merge_ideal else _INF)
                     self.cover_rows[k].append(r)
                     slack_cols.append((float(p.ideal_short_weight[d, s]), r, 1.0))
-                if self.use[soft.OVER_COVER] and p.over_weight[d, s] > 0 and reach[s] > p.cover_ideal[d, s]:
+                    if merge_ideal:
+                        slack_cols.append((float(p.over_weight[d, s]), r, -1.0))
+                if over and not (merge_ideal or merge_under):
                     r = len(lower)
                     lower.append(-_INF)
                     upper.append(float(p.cover_ideal[d, s]))
@@ -274,12 +292,12 @@ class ColumnGeneration:
             col_ub.append(float(D))
         self.static_a = sp.csr_matrix((vals, (r_idx, c_idx)), shape=(self.num_rows, len(costs))).T.tocsr()
         # per row its slack's cost and coefficient (0 where the row has none: hard rows, spread rows)
-        self.slack_cost = np.zeros(self.num_rows)
-        self.slack_coef = np.zeros(self.num_rows)
-        if slack_cols:
-            s_cost, s_row, s_coef = np.asarray(slack_cols, dtype=np.float64).T
-            self.slack_cost[s_row.astype(np.int64)] = s_cost
-            self.slack_coef[s_row.astype(np.int64)] = s_coef
+        # per row the cost of its slack that raises the activity (up to the lower side) and of the one that lowers it
+        # (down to the upper side); 0 where the row has none (hard rows, spread rows)
+        self.slack_up_cost = np.zeros(self.num_rows)
+        self.slack_down_cost = np.zeros(self.num_rows)
+        for cost, r, coef in slack_cols:
+            (self.slack_up_cost if coef > 0 else self.slack_down_cost)[r] = cost
         self.static_cost = np.asarray(costs, dtype=np.float64)
         self.static_ub = np.asarray(col_ub, dtype=np.float64)
         # cover rows per (day, shift) as a sparse map, for the labelling pricing's cell prices
@@ -670,12 +688,12 @@ class ColumnGeneration:
         activity = self.cover_map.T @ counts.astype(np.float64)
         lower_gap = np.where(np.isfinite(self.row_lower), self.row_lower - activity, 0.0)
         upper_gap = np.where(np.isfinite(self.row_upper), activity - self.row_upper, 0.0)
-        slack = np.where(self.slack_coef > 0, np.maximum(lower_gap, 0.0),
-                         np.where(self.slack_coef < 0, np.maximum(upper_gap, 0.0), 0.0))
-        level = activity + self.slack_coef * slack
+        up = np.where(self.slack_up_cost > 0, np.maximum(lower_gap, 0.0), 0.0)
+        down = np.where(self.slack_down_cost > 0, np.maximum(upper_gap, 0.0), 0.0)
+        level = activity + up - down
         side = np.where(duals > 0, self.row_lower, self.row_upper)
         term = np.where(duals != 0, duals * (level - np.where(np.isfinite(side), side, level)), 0.0)
-        waste = (self.slack_cost - self.slack_coef * duals) * slack + term
+        waste = (self.slack_up_cost - duals) * up + (self.slack_down_cost + duals) * down + term
         cover_waste: np.ndarray = np.asarray(self.cover_map @ waste).reshape(D, S)
         return staff_rc, cover_waste
 

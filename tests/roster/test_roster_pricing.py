@@ -209,6 +209,38 @@ def test_column_generation_with_labelling_reaches_the_same_lp(seed: int, smoothi
     assert values[0] == pytest.approx(values[1], abs=1e-6)
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_merged_cover_rows_give_the_same_master(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One equality row with a slack each way per head-count stands for the shortfall and over-cover rows below
+    and above it: the converged master LP and its bound are the same as with a row each, with fewer rows (the
+    slackness waste of ``gap_parts`` is checked with merged rows in test_roster_solve)."""
+    from optimizer.roster import columns
+
+    p = random_problem(600 + seed, E=4, D=7, S=2, full=seed % 2 == 0)
+
+    class Budget:
+        def seconds_left(self) -> float:
+            return 30.0
+
+        def charge(self, dtime: float) -> None:
+            del dtime
+
+    runs = []
+    for merge in (True, False):
+        monkeypatch.setattr(columns, "MERGE_COVER_ROWS", merge)
+        cg = ColumnGeneration(p, num_workers=1, seed=seed)
+        cg.run(Budget(), partial=False)
+        assert cg.converged
+        runs.append((cg.num_rows, cg.lp_value, cg.bound))
+    (rows_m, lp_m, bound_m), (rows_s, lp_s, bound_s) = runs
+    merged = int(((p.cover_ideal == p.cover_min) & (p.cover_min > 0) & (p.under_weight > 0) & (p.over_weight > 0)
+                  & ((p.ideal_short_weight == 0) | (p.cover_ideal == 0))).sum()
+                 + ((p.cover_ideal > 0) & (p.ideal_short_weight > 0) & (p.over_weight > 0)).sum())
+    assert merged > 0 and rows_m < rows_s
+    assert lp_m == pytest.approx(lp_s, abs=1e-6)
+    assert bound_m == bound_s
+
+
 def exact_total_problem(seed: int) -> tuple[RosterProblem, np.ndarray]:
     """One staff member over 28 days who must work exactly ``n`` shifts (minimum = maximum minutes), with
     costs per shift: the bucketed labelling (totals in pairs) keeps the cheaper label with fewer shifts."""
