@@ -50,9 +50,10 @@ class RosterParams:
     columns_share : float
         Largest share of the remaining time given to column generation (default 0.6).
     master_lp : str
-        Solver of column generation's master LP: ``"simplex"`` (primal simplex, warm-started) or ``"ipm"``
-        (interior point without crossover; see :data:`optimizer.roster.columns.MASTER_SOLVERS`) (default
-        ``"simplex"``).
+        Solver of column generation's master LP: ``"simplex"`` (primal simplex, warm-started), ``"ipm"``
+        (interior point without crossover; see :data:`optimizer.roster.columns.MASTER_SOLVERS`) or ``"auto"``
+        (default: interior point for blocks of at least ``optimizer.roster.solve.IPM_MASTER_MIN_STAFF`` staff,
+        simplex below).
     master_share : float
         Share of the remaining time given afterwards to LNS on the LP-guided problem: cells on which all
         columns of the master LP solution agree are fixed, the others re-optimised (default 0.7). Only when
@@ -83,7 +84,7 @@ class RosterParams:
     columns_max_staff: int = 400
     columns_max_days: int = 120
     columns_share: float = 0.6
-    master_lp: str = "simplex"
+    master_lp: str = "auto"
     master_share: float = 0.7
     use_cover_lp: bool = True
     cover_lp_share: float = 0.3
@@ -109,8 +110,9 @@ class RosterParams:
             raise ValueError("columns_share: must lie in (0, 1] (and master_share in [0, 1])")
         from optimizer.roster.columns import MASTER_SOLVERS
 
-        if self.master_lp not in MASTER_SOLVERS:
-            raise ValueError(f"master_lp: must be one of {', '.join(MASTER_SOLVERS)}, not {self.master_lp!r}")
+        if self.master_lp not in (*MASTER_SOLVERS, "auto"):
+            raise ValueError(f"master_lp: must be auto or one of {', '.join(MASTER_SOLVERS)}, "
+                             f"not {self.master_lp!r}")
         if not 0 < self.cover_lp_share <= 1:
             raise ValueError("cover_lp_share: must lie in (0, 1]")
         if self.rule_ids is not None:

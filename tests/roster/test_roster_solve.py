@@ -304,6 +304,36 @@ def test_master_solvers_reach_the_same_lp_optimum() -> None:
     assert check(p, result.schedule).feasible
 
 
+def test_auto_master_is_interior_point_for_large_blocks_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``master_lp="auto"`` (the default) picks the interior point from ``IPM_MASTER_MIN_STAFF`` staff on and the
+    simplex below; a named solver is kept whatever the size, and column generation is built with the choice."""
+    from optimizer.roster import columns
+
+    solve_mod = importlib.import_module("optimizer.roster.solve")
+    limit = solve_mod.IPM_MASTER_MIN_STAFF
+    assert RosterParams().master_lp == "auto"
+    assert solve_mod.master_solver("auto", limit) == "ipm"
+    assert solve_mod.master_solver("auto", limit - 1) == "simplex"
+    assert solve_mod.master_solver("simplex", 10 * limit) == "simplex"
+    assert solve_mod.master_solver("ipm", 1) == "ipm"
+    built: list[str] = []
+    real = columns.ColumnGeneration
+
+    def spy(*args: object, **kwargs: object) -> columns.ColumnGeneration:
+        built.append(str(kwargs["master"]))
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(solve_mod, "ColumnGeneration", spy)
+    monkeypatch.setattr(solve_mod, "IPM_MASTER_MIN_STAFF", 3)
+    p = random_problem(402, E=3, D=7, S=2)
+    for staff_limit, expected in ((3, "ipm"), (4, "simplex")):
+        monkeypatch.setattr(solve_mod, "IPM_MASTER_MIN_STAFF", staff_limit)
+        result = solve(p, params=RosterParams(full_model_max_vars=1, decompose=False), stop=Stop(time_limit_s=3),
+                       seed=0)
+        assert built and built[-1] == expected
+        assert check(p, result.schedule).feasible
+
+
 def room_problem() -> tuple[RosterProblem, np.ndarray]:
     """Five staff over four days; staff 1 and 3 have room for a shift of type 1, the others not."""
     D, S = 4, 2
