@@ -186,18 +186,21 @@ def test_fixed_cells_are_kept() -> None:
         assert e == 1 and row[2] == 0 and row[3] == -1
 
 
+class Budget:
+    """A clock with 30 s always left that ignores charges: column generation runs until it converges."""
+
+    def seconds_left(self) -> float:
+        return 30.0
+
+    def charge(self, dtime: float) -> None:
+        del dtime
+
+
 @pytest.mark.parametrize(("seed", "smoothing"), [(0, 0.5), (1, 0.0), (2, 0.9), (3, 0.5)])
 def test_column_generation_with_labelling_reaches_the_same_lp(seed: int, smoothing: float) -> None:
     """Labelling pricing only speeds column generation up, with or without smoothed duals: exact pricing at the
     LP duals confirms its end, so the master LP value equals the one reached with exact pricing alone."""
     p = random_problem(400 + seed, E=3, D=7, S=2, full=seed % 2 == 0)
-
-    class Budget:
-        def seconds_left(self) -> float:
-            return 30.0
-
-        def charge(self, dtime: float) -> None:
-            del dtime
 
     values = []
     for labels in (True, False):
@@ -217,13 +220,6 @@ def test_merged_cover_rows_give_the_same_master(seed: int, monkeypatch: pytest.M
     from optimizer.roster import columns
 
     p = random_problem(600 + seed, E=4, D=7, S=2, full=seed % 2 == 0)
-
-    class Budget:
-        def seconds_left(self) -> float:
-            return 30.0
-
-        def charge(self, dtime: float) -> None:
-            del dtime
 
     runs = []
     for merge in (True, False):
