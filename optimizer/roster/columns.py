@@ -291,7 +291,6 @@ class ColumnGeneration:
             costs.append(cost)
             col_ub.append(float(D))
         self.static_a = sp.csr_matrix((vals, (r_idx, c_idx)), shape=(self.num_rows, len(costs))).T.tocsr()
-        # per row its slack's cost and coefficient (0 where the row has none: hard rows, spread rows)
         # per row the cost of its slack that raises the activity (up to the lower side) and of the one that lowers it
         # (down to the upper side); 0 where the row has none (hard rows, spread rows)
         self.slack_up_cost = np.zeros(self.num_rows)

@@ -145,28 +145,20 @@ DESCENT_SHARE = 0.3
 DIVE_SHARE = 0.85
 """Share of the time left after a converged master that the column dive takes (0: no dive)."""
 DIVE_MAX_STAFF = 32
+"""Largest block that dives: each node re-prices every free staff member, and beyond this a dive cannot finish
+in the time (Curtois & Qu instance 12, 60 staff: about a second per node in the ninth session)."""
 DIVE_POLISH_SWEEPS = 2
+"""Sweeps of staff-wise descent that polish each dive node's rounded roster before it is scored (0: none). The
+rounded roster's columns rarely fit together exactly; a couple of best responses mend most of it, and the dive's
+cut-off (the incumbent) tightens sooner. Curtois & Qu instance 8, 60 s, seeds 0-5: 1,316 / 1,322 / 1,314 / 1,304 /
+1,316 / 1,305 with it, 1,314 / 1,308 / 1,414 / 1,306 / 1,314 / 1,608 without (6 sweeps: 1,504 / 1,400 / 1,307 on
+seeds 0-2)."""
 IPM_MASTER_MIN_STAFF = 100
 """``master_lp="auto"`` solves the master by interior point (no crossover) from this many staff on, by primal simplex
 below. On Curtois & Qu instance 13 (120 staff, 18 shift types) the simplex spends 1.3-2 s per iteration on dense
 bases; the interior point reaches a lower LP in the same time (1,447-1,517 against 1,733-2,037 after 40 s) and
 the roster built from it is better in each of four paired runs (3,537-3,886 against 3,919-4,205). On instance 12
 (60 staff) the simplex converges in 16 s, the interior point in 35 s."""
-
-
-def master_solver(master_lp: str, num_staff: int) -> str:
-    """The master LP solver for ``RosterParams.master_lp`` on a block of ``num_staff`` staff (see
-    ``IPM_MASTER_MIN_STAFF``)."""
-    if master_lp != "auto":
-        return master_lp
-    return "ipm" if num_staff >= IPM_MASTER_MIN_STAFF else "simplex"
-"""Sweeps of staff-wise descent that polish each dive node's rounded roster before it is scored (0: none). The
-rounded roster's columns rarely fit together exactly; a couple of best responses mend most of it, and the dive's
-cut-off (the incumbent) tightens sooner. Curtois & Qu instance 8, 60 s, seeds 0-5: 1,316 / 1,322 / 1,314 / 1,304 /
-1,316 / 1,305 with it, 1,314 / 1,308 / 1,414 / 1,306 / 1,314 / 1,608 without (6 sweeps: 1,504 / 1,400 / 1,307 on
-seeds 0-2)."""
-"""Largest block that dives: each node re-prices every free staff member, and beyond this a dive cannot finish
-in the time (Curtois & Qu instance 12, 60 staff: about a second per node in the ninth session)."""
 
 
 @dataclass
@@ -719,6 +711,14 @@ def _descend(problem: RosterProblem, start: np.ndarray, best: np.ndarray, best_o
     if ev.is_feasible and ev.objective < best_obj:
         return moved, float(ev.objective)
     return best, best_obj
+
+
+def master_solver(master_lp: str, num_staff: int) -> str:
+    """The master LP solver for ``RosterParams.master_lp`` on a block of ``num_staff`` staff (see
+    ``IPM_MASTER_MIN_STAFF``)."""
+    if master_lp != "auto":
+        return master_lp
+    return "ipm" if num_staff >= IPM_MASTER_MIN_STAFF else "simplex"
 
 
 def _column_phase(problem: RosterProblem, best: np.ndarray | None, best_obj: float, bound: float, source: str, *,

@@ -324,7 +324,6 @@ def test_auto_master_is_interior_point_for_large_blocks_only(monkeypatch: pytest
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(solve_mod, "ColumnGeneration", spy)
-    monkeypatch.setattr(solve_mod, "IPM_MASTER_MIN_STAFF", 3)
     p = random_problem(402, E=3, D=7, S=2)
     for staff_limit, expected in ((3, "ipm"), (4, "simplex")):
         monkeypatch.setattr(solve_mod, "IPM_MASTER_MIN_STAFF", staff_limit)
