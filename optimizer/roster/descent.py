@@ -158,10 +158,10 @@ class StaffDescent:
         return self._search(cost, group, keep=keep, clock=clock, labels_per_second=labels_per_second), cost, count
 
     def _search(self, cost: np.ndarray, group: np.ndarray, *, keep: np.ndarray | None, clock: Any,
-                labels_per_second: float) -> list[tuple[int, np.ndarray, float]]:
-        """The labelling search's cheapest roster for each staff member of ``group`` under cell costs ``cost``; its
-        work is counted and charged to ``clock``."""
-        found = self.pricer.price(cost, group, per_staff=1, keep=keep)
+                labels_per_second: float, threshold: np.ndarray | None = None) -> list[tuple[int, np.ndarray, float]]:
+        """The labelling search's cheapest roster for each staff member of ``group`` under cell costs ``cost`` (with
+        ``threshold``, only rosters cheaper than it); its work is counted and charged to ``clock``."""
+        found = self.pricer.price(cost, group, per_staff=1, keep=keep, threshold=threshold)
         self.work_done += self.pricer.work_done
         self.batch_work = self.pricer.work_done
         if clock is not None:

@@ -40,8 +40,10 @@ first, each with a share of the remaining time in proportion to its number of va
    or better rosters are accepted; the neighbourhood size adapts (up after a proven-optimal sub-solve, down
    after a timeout). In blocks with column generation, staff-wise descent runs again after each CP-SAT
    neighbourhood that changed the incumbent; on longer horizons it re-plans only the staff
-   whose rosters changed, within ``LNS_DESCENT_SHARE`` of the LNS's time. It stops early once the gap to the bound
-   is within the ``Stop``'s relative gap.
+   whose rosters changed, within ``LNS_DESCENT_SHARE`` of the LNS's time. After each full descent, **ejection
+   chains** (:mod:`optimizer.roster.ejection`, ``EJECTION_CHAINS``) hand empty seats from staff member to staff
+   member until someone can fill one (moves of several staff at once, which the descent cannot make). It stops
+   early once the gap to the bound is within the ``Stop``'s relative gap.
 
 The reported objective is recomputed by the numpy evaluators on the final schedule. The bound is, per
 component, the best of the flow bound, the cover LP bound, CP-SAT's full-model bound and the Lagrangian bound,
@@ -65,6 +67,7 @@ from optimizer.roster.constraints import staffed
 from optimizer.roster.cover_lp import cover_lp_relaxation
 from optimizer.roster.descent import BATCH, StaffDescent
 from optimizer.roster.dive import ColumnDive
+from optimizer.roster.ejection import EjectionChains
 from optimizer.roster.evaluate import build_model, evaluate_schedule
 from optimizer.roster.flow import flow_relaxation
 from optimizer.roster.greedy import build_greedy
@@ -153,6 +156,10 @@ rounded roster's columns rarely fit together exactly; a couple of best responses
 cut-off (the incumbent) tightens sooner. Curtois & Qu instance 8, 60 s, seeds 0-5: 1,316 / 1,322 / 1,314 / 1,304 /
 1,316 / 1,305 with it, 1,314 / 1,308 / 1,414 / 1,306 / 1,314 / 1,608 without (6 sweeps: 1,504 / 1,400 / 1,307 on
 seeds 0-2)."""
+EJECTION_CHAINS = True
+"""In the LNS with descent (blocks with column generation, horizons it converges on), ejection chains
+(:mod:`optimizer.roster.ejection`) run after each descent: moves of several staff at once that hand an empty seat
+on until someone can fill it."""
 IPM_MASTER_MIN_STAFF = 100
 """``master_lp="auto"`` solves the master by interior point (no crossover) from this many staff on, by primal simplex
 below. On Curtois & Qu instance 13 (120 staff, 18 shift types) the simplex spends 1.3-2 s per iteration on dense
@@ -469,6 +476,10 @@ def _lns(problem: RosterProblem, best: np.ndarray, best_obj: int, *, clock: _Clo
     weekend-swap neighbourhood is drawn with weight ``weekend_kinds`` (``WEEKEND_KINDS``), each other kind 1."""
     rng = np.random.default_rng(seed)
     staff_descent = StaffDescent(problem, rule_ids=params.rule_ids) if descent else None
+    chains = None
+    if staff_descent is not None and EJECTION_CHAINS and descent_share is None:
+        chains = EjectionChains(problem, staff_descent)
+        chains = chains if chains.applies else None
     descended = staff_descent is None or not descent_first
     pending: np.ndarray | None = None  # staff whose rosters changed since the last descent (None: everyone)
     hood = _Neighbourhoods(problem, rng, guide)
@@ -507,6 +518,20 @@ def _lns(problem: RosterProblem, best: np.ndarray, best_obj: int, *, clock: _Clo
             if replaced and obj < best_obj:
                 improved += 1
                 best, best_obj = moved, obj
+            if chains is not None:
+                # moves of several staff at once, from the descent's local optimum
+                before = chains.stats.improved
+                moved, _ = chains.improve(best, rng=rng, clock=clock)
+                ev = evaluate_schedule(problem, moved, rule_ids=rule_ids)
+                obj = int(ev.objective) if ev.is_feasible else best_obj
+                stats.update(lns_chains=chains.stats.chains, lns_chain_links=chains.stats.links,
+                             lns_chain_improvements=chains.stats.improved)
+                log.debug("lns ejection chains=%d improved=%d obj=%d best=%d", chains.stats.chains,
+                          chains.stats.improved - before, obj, best_obj)
+                if obj < best_obj:
+                    improved += 1
+                    best, best_obj = moved, obj
+                    descended = False  # the chains' staff may now improve alone
             continue
         kind = kinds[int(rng.integers(len(kinds)))]
         free = hood.draw(kind, target, best)

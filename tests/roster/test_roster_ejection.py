@@ -1,0 +1,156 @@
+"""Ejection chains (optimizer/roster/ejection.py): moves of several staff at once that hand an empty seat on.
+
+Rosters are judged by the independent roster checker (tests/roster_checker.py, no code shared with the core).
+"""
+
+from __future__ import annotations
+
+import importlib
+import time
+
+import numpy as np
+import pytest
+
+from optimizer.roster import RosterParams, RosterProblem, evaluate_schedule
+from optimizer.roster.descent import StaffDescent
+from optimizer.roster.ejection import EjectionChains
+
+try:  # tests/ may or may not become a package
+    from tests.roster.test_roster_descent import check, solve_start
+    from tests.roster.test_roster_solve import random_problem
+except ImportError:  # pragma: no cover - depends on sys.path layout
+    from test_roster_descent import check, solve_start  # type: ignore[no-redef]
+    from test_roster_solve import random_problem  # type: ignore[no-redef]
+
+
+class Budget:
+    """A clock that never runs out within a test (the search ends when every empty seat has been tried)."""
+
+    def __init__(self, seconds: float = 600.0) -> None:
+        self.end = time.perf_counter() + seconds
+
+    def seconds_left(self) -> float:
+        return self.end - time.perf_counter()
+
+    def charge(self, dtime: float) -> None:
+        pass
+
+
+def per_cell_problem(seed: int) -> RosterProblem:
+    """A random problem with history, fixed cells, hard maximum cover and requests, but no budget or fairness
+    terms (the chains' objective changes are exact only for per-cell objectives)."""
+    p = random_problem(seed, E=6, D=14)
+    return p.replace(fair_total_weight=0, fair_night_weight=0, fair_weekend_weight=0,
+                     budget_group=np.full(p.num_shifts, -1))
+
+
+def two_seat_problem() -> RosterProblem:
+    """One day, two shifts of one seat each (hard maximum one). Staff 0 may work either, staff 1 only shift 0."""
+    return RosterProblem(cover_min=np.array([[1, 1]]), cover_max=np.array([[1, 1]]),
+                         is_allowed=np.array([[True, True], [True, False]]),
+                         under_weight=np.array([[100, 100]]))
+
+
+def test_a_chain_fills_a_seat_that_no_single_staff_member_can() -> None:
+    """Staff 0 holds shift 0; shift 1 is empty and staff 1 may only work the full shift 0. Moving staff 0 alone
+    leaves the objective as it is, so the descent is stuck; the chain moves staff 0 to shift 1 and staff 1 into
+    the seat it left."""
+    p = two_seat_problem()
+    start = np.array([[0], [-1]])
+    descent = StaffDescent(p)
+    moved, replaced = descent.improve(start, rng=np.random.default_rng(0))
+    assert replaced == 0
+    assert evaluate_schedule(p, start).objective == 100
+    chains = EjectionChains(p, descent)
+    assert chains.applies
+    out, change = chains.improve(start, rng=np.random.default_rng(0), clock=Budget())
+    assert out.tolist() == [[1], [0]]
+    assert change == -100
+    report = check(p, out)
+    assert report.feasible and report.objective == 0
+
+
+def test_a_chain_of_one_link_is_not_enough_there() -> None:
+    """With chains of one link the same start stays as it is (the move of staff 0 alone gains nothing)."""
+    p = two_seat_problem()
+    start = np.array([[0], [-1]])
+    chains = EjectionChains(p, StaffDescent(p), depth=1)
+    out, change = chains.improve(start, rng=np.random.default_rng(0), clock=Budget())
+    assert out.tolist() == start.tolist()
+    assert change == 0
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_chains_keep_every_rule_and_report_the_exact_change(seed: int) -> None:
+    """From a descended roster, the chains' roster keeps every hard rule, and its objective (by the independent
+    checker) is the start's plus the reported change, which is never positive."""
+    p = per_cell_problem(seed)
+    start = solve_start(p, seed)
+    if start is None:
+        pytest.skip("no feasible roster")
+    descent = StaffDescent(p)
+    start, _ = descent.improve(start, rng=np.random.default_rng(seed))
+    before = check(p, start)
+    assert before.feasible
+    chains = EjectionChains(p, descent)
+    assert chains.applies
+    out, change = chains.improve(start, rng=np.random.default_rng(seed), clock=Budget())
+    after = check(p, out)
+    assert after.feasible, after
+    assert change <= 0
+    assert after.objective == pytest.approx(before.objective + change)
+    assert chains.stats.chains > 0
+
+
+def test_chains_improve_random_starts() -> None:
+    """Over random problems, chains from descended rosters find improvements somewhere (a search that never
+    moves would pass the test above)."""
+    gains = 0.0
+    for seed in range(6):
+        p = per_cell_problem(seed)
+        start = solve_start(p, seed)
+        if start is None:
+            continue
+        descent = StaffDescent(p)
+        start, _ = descent.improve(start, rng=np.random.default_rng(seed))
+        _, change = EjectionChains(p, descent).improve(start, rng=np.random.default_rng(seed), clock=Budget())
+        gains -= change
+    assert gains > 0
+
+
+def test_chains_do_not_apply_to_budgets_or_weighted_fairness() -> None:
+    full = random_problem(0)
+    assert not EjectionChains(full, StaffDescent(full)).applies
+    no_budget = full.replace(budget_group=np.full(full.num_shifts, -1))
+    assert not EjectionChains(no_budget, StaffDescent(no_budget)).applies
+    plain = per_cell_problem(0)
+    assert EjectionChains(plain, StaffDescent(plain)).applies
+
+
+def test_chain_parameters_are_checked() -> None:
+    p = two_seat_problem()
+    with pytest.raises(ValueError, match="depth"):
+        EjectionChains(p, StaffDescent(p), depth=0)
+    with pytest.raises(ValueError, match="slack"):
+        EjectionChains(p, StaffDescent(p), slack=-1.0)
+
+
+@pytest.mark.parametrize("share", [None, 0.5])
+def test_lns_runs_chains_after_its_descents(share: float | None) -> None:
+    """The LNS with descent runs the chains after each descent, except where the descent is capped to a share of
+    its time (long horizons); its roster keeps every rule and is no worse (checker)."""
+    solve_module = importlib.import_module("optimizer.roster.solve")
+    p = per_cell_problem(2)
+    start = solve_start(p, 2)
+    assert start is not None
+    before = check(p, start)
+    clock = solve_module._Clock(deadline=time.perf_counter() + 60.0, dtime_left=2.0, deterministic=True,
+                                dtime_per_second=0.5)
+    stats: dict[str, float] = {}
+    params = RosterParams(num_workers=1, lns_target_vars=20, lns_sub_time_s=0.2)
+    best, obj, _ = solve_module._lns(p, start, int(before.objective), clock=clock, params=params, seed=0,
+                                     stats=stats, descent=True, descent_share=share)
+    assert ("lns_chains" in stats) == (share is None)
+    after = check(p, best)
+    assert after.feasible and after.objective <= before.objective
+    assert after.objective == pytest.approx(obj)
