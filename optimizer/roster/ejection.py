@@ -32,7 +32,7 @@ import numpy as np
 from optimizer.roster import constraints as hard
 from optimizer.roster.descent import LABELS_PER_SECOND, StaffDescent, marginal_cover
 from optimizer.roster.pricing import roster_costs
-from optimizer.roster.problem import FREE, RosterProblem
+from optimizer.roster.problem import RosterProblem
 
 FORCE = 1e9
 """Cost added to every other value of the forced day, so that a response works the forced cell (one that cannot
@@ -73,17 +73,15 @@ class EjectionChains:
             raise ValueError(f"depth: must be >= 1, not {depth}")
         if slack < 0:
             raise ValueError(f"slack: must be >= 0, not {slack}")
+        if passes < 1:
+            raise ValueError(f"passes: must be >= 1, not {passes}")
         self.p = problem
         self.descent = descent
         self.depth = depth
         self.slack = slack
         self.passes = passes
         self.candidates = CANDIDATES
-        movable = np.zeros(problem.num_staff, dtype=bool)
-        movable[descent.movable] = True
-        # who may be put on (d, s) at all: a free, available day and an allowed shift
-        self.may = ((problem.fixed == FREE) & ~problem.is_unavailable)[:, :, None] & problem.is_allowed[:, None, :]
-        self.may &= movable[:, None, None]
+        self.may = problem.can_work  # who may be put on (d, s) at all (dense: column-generation blocks are small)
         self.stats = EjectionStats()
 
     @property

@@ -133,6 +133,8 @@ def test_chain_parameters_are_checked() -> None:
         EjectionChains(p, StaffDescent(p), depth=0)
     with pytest.raises(ValueError, match="slack"):
         EjectionChains(p, StaffDescent(p), slack=-1.0)
+    with pytest.raises(ValueError, match="passes"):
+        EjectionChains(p, StaffDescent(p), passes=0)
 
 
 @pytest.mark.parametrize("share", [None, 0.5])
