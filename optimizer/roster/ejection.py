@@ -9,8 +9,10 @@ and alternating path methods"; for nurse rostering Burke, Curtois, Qu and Vanden
 predefined variable depth search for nurse rostering"):
 
 1. pick an empty seat ``(d, s)`` (one more person there lowers the objective);
-2. every staff member who may work it gets a best response with that cell forced (the labelling search of
-   :mod:`optimizer.roster.pricing`, other values of day ``d`` priced out), against everyone else's head-counts;
+2. every staff member who may work it (or a random sample of ``candidates`` of them, doubled after each pass
+   over the empty seats that found nothing, with ``escalate``) gets a best response with that cell forced (the
+   labelling search of :mod:`optimizer.roster.pricing`, other values of day ``d`` priced out), against everyone
+   else's head-counts;
 3. the cheapest of these responses is applied. If the chain so far now lowers the objective, it is kept. If not,
    and the response gave up a seat that is now empty, the chain goes on from that seat (step 2, the staff already
    in the chain excluded); otherwise, or after ``depth`` links, the chain is undone.
@@ -44,12 +46,16 @@ reached 4,247, 40 4,151 and 60 4,148-4,149 (seeds 0 and 1), each within 2-7 s.""
 SLACK = 0.5
 """A chain's running cost may not exceed this share of the value of the seat it started from."""
 CANDIDATES: int | None = 24
-"""Staff members offered each link at most (a random sample of those who may work the seat; None: all). From the
+"""Staff members offered each link at first (a random sample of those who may work the seat; None: all). From the
 same roster of Curtois & Qu instance 12 (4,347), 15 s, seeds 0 and 1: all 4,148 / 4,148 in 6.6 s, 24 4,150 / 4,148
 in 3.8-4.7 s, 16 4,248 / 4,249."""
+ESCALATE = True
+"""After a pass over the empty seats without an improvement, offer each link twice as many staff members (up to
+all of them) before counting the pass as stale. From a stuck roster of Curtois & Qu 13 (2,716; 120 staff), 30 s:
+24 candidates found nothing in 2.8 s, 60 reached 2,515 in 24 s, all 2,601 in 30 s (still improving)."""
 PASSES = 3
 """Passes over the empty seats (each tried once per pass, ties between links broken at random) without an
-improvement before the search gives up."""
+improvement, with every candidate offered, before the search gives up."""
 
 
 @dataclass
@@ -65,7 +71,8 @@ class EjectionChains:
     per-cell costs and the labelling search (exact totals)."""
 
     def __init__(self, problem: RosterProblem, descent: StaffDescent, *, depth: int | None = None,
-                 slack: float | None = None, passes: int | None = None) -> None:
+                 slack: float | None = None, passes: int | None = None, candidates: int | None = CANDIDATES,
+                 escalate: bool | None = None) -> None:
         depth = DEPTH if depth is None else depth
         slack = SLACK if slack is None else slack
         passes = PASSES if passes is None else passes
@@ -75,12 +82,15 @@ class EjectionChains:
             raise ValueError(f"slack: must be >= 0, not {slack}")
         if passes < 1:
             raise ValueError(f"passes: must be >= 1, not {passes}")
+        if candidates is not None and (not isinstance(candidates, int) or candidates < 1):
+            raise ValueError(f"candidates: must be None (all) or an int >= 1, not {candidates!r}")
         self.p = problem
         self.descent = descent
         self.depth = depth
         self.slack = slack
         self.passes = passes
-        self.candidates = CANDIDATES
+        self.candidates = candidates
+        self.escalate = ESCALATE if escalate is None else escalate
         self.may = problem.can_work  # who may be put on (d, s) at all (dense: column-generation blocks are small)
         self.stats = EjectionStats()
 
@@ -100,14 +110,14 @@ class EjectionChains:
         return np.argwhere(gain < -1e-9)
 
     def _link(self, sched: np.ndarray, count: np.ndarray, d: int, s: int, tabu: np.ndarray, limit: float,
-              rng: np.random.Generator, clock: Any) -> tuple[int, np.ndarray, float] | None:
-        """The cheapest response forced onto (d, s) among staff not in ``tabu`` whose cost is below ``limit``:
-        (staff, roster, objective change), or None."""
+              rng: np.random.Generator, clock: Any, width: int | None) -> tuple[int, np.ndarray, float] | None:
+        """The cheapest response forced onto (d, s) among staff not in ``tabu`` (at most ``width`` of them, drawn at
+        random; None: all) whose cost is below ``limit``: (staff, roster, objective change), or None."""
         group = np.flatnonzero(self.may[:, d, s] & ~tabu & (sched[:, d] != s))
         if group.size == 0:
             return None
-        if self.candidates is not None and group.size > self.candidates:
-            group = np.sort(rng.choice(group, size=self.candidates, replace=False))
+        if width is not None and group.size > width:
+            group = np.sort(rng.choice(group, size=width, replace=False))
         ds = self.descent
         cost = ds._cell_costs(sched, count, group)
         kept = roster_costs(cost, group, sched[group])
@@ -136,11 +146,15 @@ class EjectionChains:
         total = 0.0
         tried: set[tuple[int, int]] = set()
         chains = 0
-        stale = 0  # passes over every empty seat without an improvement
+        stale = 0  # passes over every empty seat without an improvement, at full width
+        width = self.candidates  # staff offered each link (escalated after a pass without an improvement)
         while clock.seconds_left() > 0.05 and (max_chains is None or chains < max_chains):
             seats = [tuple(x) for x in self.open_seats(count).tolist() if tuple(x) not in tried]
             if not seats:
-                stale += 1
+                if self.escalate and width is not None and width < p.num_staff:
+                    width = 2 * width if 2 * width < p.num_staff else None
+                else:
+                    stale += 1
                 tried.clear()
                 seats = [tuple(x) for x in self.open_seats(count).tolist()]
                 if stale >= self.passes or not seats:
@@ -155,7 +169,7 @@ class EjectionChains:
             running = 0.0
             kept = False
             for _ in range(self.depth):
-                link = self._link(sched, count, d, s, tabu, self.slack * value - running, rng, clock)
+                link = self._link(sched, count, d, s, tabu, self.slack * value - running, rng, clock, width)
                 if link is None:
                     break
                 e, row, delta = link

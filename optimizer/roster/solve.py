@@ -463,7 +463,8 @@ class _Neighbourhoods:
 def _lns(problem: RosterProblem, best: np.ndarray, best_obj: int, *, clock: _Clock, params: RosterParams,
          seed: int, stats: dict[str, float], guide: np.ndarray | None = None, bound: float = -math.inf,
          rel_gap: float = 0.0, descent: bool = False, descent_first: bool = True,
-         descent_share: float | None = None, weekend_kinds: int = 0) -> tuple[np.ndarray, int, bool]:
+         descent_share: float | None = None, weekend_kinds: int = 0, escalate: bool = True
+         ) -> tuple[np.ndarray, int, bool]:
     """Improve ``best`` until the clock runs out or its gap to ``bound`` is at most ``rel_gap``; returns
     (schedule, objective, proven optimal).
 
@@ -473,12 +474,14 @@ def _lns(problem: RosterProblem, best: np.ndarray, best_obj: int, *, clock: _Clo
     re-planned against the others' cover) runs next: on everyone, or with ``descent_share`` only on the staff whose
     rosters it changed and within that share of the LNS's deterministic time (``LNS_DESCENT_SHARE``); and first
     on everyone unless ``descent_first`` is False (the caller has descended from ``best`` already). The
-    weekend-swap neighbourhood is drawn with weight ``weekend_kinds`` (``WEEKEND_KINDS``), each other kind 1."""
+    weekend-swap neighbourhood is drawn with weight ``weekend_kinds`` (``WEEKEND_KINDS``), each other kind 1. After
+    each full descent, ejection chains (:mod:`optimizer.roster.ejection`) run where they apply, widening their
+    candidates after a failed pass only with ``escalate``."""
     rng = np.random.default_rng(seed)
     staff_descent = StaffDescent(problem, rule_ids=params.rule_ids) if descent else None
     chains = None
     if staff_descent is not None and EJECTION_CHAINS and descent_share is None:
-        chains = EjectionChains(problem, staff_descent)
+        chains = EjectionChains(problem, staff_descent, escalate=escalate)
         chains = chains if chains.applies else None
     descended = staff_descent is None or not descent_first
     pending: np.ndarray | None = None  # staff whose rosters changed since the last descent (None: everyone)
@@ -525,7 +528,7 @@ def _lns(problem: RosterProblem, best: np.ndarray, best_obj: int, *, clock: _Clo
                 ev = evaluate_schedule(problem, moved, rule_ids=rule_ids)
                 obj = int(ev.objective) if ev.is_feasible else best_obj
                 stats.update(lns_chains=chains.stats.chains, lns_chain_links=chains.stats.links,
-                             lns_chain_improvements=chains.stats.improved)
+                             lns_chain_improvements=chains.stats.improved, lns_chain_gain=chains.stats.gain)
                 log.debug("lns ejection chains=%d improved=%d obj=%d best=%d", chains.stats.chains,
                           chains.stats.improved - before, obj, best_obj)
                 if obj < best_obj:
@@ -841,8 +844,9 @@ def _column_phase(problem: RosterProblem, best: np.ndarray | None, best_obj: flo
         ev = evaluate_schedule(sub, start, rule_ids=rule_ids)
         if ev.is_feasible and run.status != cp_model.OPTIMAL:
             guided_stats: dict[str, float] = {}
+            # narrow chains only: here CP-SAT's small neighbourhoods of the guided problem need the time (12)
             cand, _, _ = _lns(sub, start, ev.objective, clock=phase, params=params, seed=seed,
-                              stats=guided_stats, guide=rounded, descent=True)
+                              stats=guided_stats, guide=rounded, descent=True, escalate=False)
             stats.update({f"guided_{k}": v for k, v in guided_stats.items()})
         clock.charge(before - phase.dtime_left)
         if cand is not None:

@@ -127,6 +127,35 @@ def test_chains_do_not_apply_to_budgets_or_weighted_fairness() -> None:
     assert EjectionChains(plain, StaffDescent(plain)).applies
 
 
+def three_seat_problem() -> RosterProblem:
+    """One day, three shifts of one seat each (hard maximum one); shift 1 is empty. Staff 0 (on shift 0) may work
+    shifts 0 and 1, staff 1 (off) only shift 0, staff 2 (on shift 2) shifts 1 and 2 at a cost of 1 on shift 1.
+    The one improving chain moves staff 0 to shift 1 and staff 1 into shift 0; a chain through staff 2 (the other
+    candidate for shift 1) empties shift 2, which nobody else may work."""
+    allowed = np.array([[True, True, False], [True, False, False], [False, True, True]])
+    return RosterProblem(cover_min=np.array([[1, 1, 1]]), cover_max=np.array([[1, 1, 1]]), is_allowed=allowed,
+                         under_weight=np.array([[100, 100, 100]]),
+                         assign_weight=np.array([[0, 0, 0], [0, 0, 0], [0, 1, 0]]))
+
+
+def test_escalation_offers_more_candidates_after_a_failed_pass() -> None:
+    """With one candidate per link and one pass, a chain that draws staff 2 fails and the search stops; with
+    escalation the failed pass doubles the candidates, so every seed finds the improving chain."""
+    p = three_seat_problem()
+    start = np.array([[0], [-1], [2]])
+    assert evaluate_schedule(p, start).objective == 100
+
+    def run(seed: int, escalate: bool) -> float:
+        chains = EjectionChains(p, StaffDescent(p), candidates=1, passes=1, escalate=escalate)
+        out, change = chains.improve(start, rng=np.random.default_rng(seed), clock=Budget())
+        report = check(p, out)
+        assert report.feasible and report.objective == pytest.approx(100 + change)
+        return change
+
+    assert all(run(seed, escalate=True) == -100 for seed in range(8))
+    assert any(run(seed, escalate=False) == 0 for seed in range(8))
+
+
 def test_chain_parameters_are_checked() -> None:
     p = two_seat_problem()
     with pytest.raises(ValueError, match="depth"):
@@ -135,6 +164,8 @@ def test_chain_parameters_are_checked() -> None:
         EjectionChains(p, StaffDescent(p), slack=-1.0)
     with pytest.raises(ValueError, match="passes"):
         EjectionChains(p, StaffDescent(p), passes=0)
+    with pytest.raises(ValueError, match="candidates"):
+        EjectionChains(p, StaffDescent(p), candidates=0)
 
 
 @pytest.mark.parametrize("share", [None, 0.5])
@@ -153,6 +184,7 @@ def test_lns_runs_chains_after_its_descents(share: float | None) -> None:
     best, obj, _ = solve_module._lns(p, start, int(before.objective), clock=clock, params=params, seed=0,
                                      stats=stats, descent=True, descent_share=share)
     assert ("lns_chains" in stats) == (share is None)
+    assert stats.get("lns_chain_gain", 0.0) >= 0
     after = check(p, best)
     assert after.feasible and after.objective <= before.objective
     assert after.objective == pytest.approx(obj)
