@@ -53,6 +53,10 @@ ESCALATE = True
 """After a pass over the empty seats without an improvement, offer each link twice as many staff members (up to
 all of them) before counting the pass as stale. From a stuck roster of Curtois & Qu 13 (2,716; 120 staff), 30 s:
 24 candidates found nothing in 2.8 s, 60 reached 2,515 in 24 s, all 2,601 in 30 s (still improving)."""
+WINDOW: int | None = None
+"""Default of ``window``: with an int ``w``, a link re-plans its staff member's days within ``w`` of the forced day
+only and keeps the others as they are (long horizons, where a search over every day is too slow); None: every
+day."""
 PASSES = 3
 """Passes over the empty seats (each tried once per pass, ties between links broken at random) without an
 improvement, with every candidate offered, before the search gives up."""
@@ -72,7 +76,7 @@ class EjectionChains:
 
     def __init__(self, problem: RosterProblem, descent: StaffDescent, *, depth: int | None = None,
                  slack: float | None = None, passes: int | None = None, candidates: int | None = CANDIDATES,
-                 escalate: bool | None = None) -> None:
+                 escalate: bool | None = None, window: int | None = WINDOW) -> None:
         depth = DEPTH if depth is None else depth
         slack = SLACK if slack is None else slack
         passes = PASSES if passes is None else passes
@@ -82,6 +86,8 @@ class EjectionChains:
             raise ValueError(f"slack: must be >= 0, not {slack}")
         if passes < 1:
             raise ValueError(f"passes: must be >= 1, not {passes}")
+        if window is not None and window < 0:
+            raise ValueError(f"window: must be None (every day) or >= 0, not {window}")
         if candidates is not None and (not isinstance(candidates, int) or candidates < 1):
             raise ValueError(f"candidates: must be None (all) or an int >= 1, not {candidates!r}")
         self.p = problem
@@ -91,6 +97,7 @@ class EjectionChains:
         self.passes = passes
         self.candidates = candidates
         self.escalate = ESCALATE if escalate is None else escalate
+        self.window = window
         self.may = problem.can_work  # who may be put on (d, s) at all (dense: column-generation blocks are small)
         self.stats = EjectionStats()
 
@@ -124,6 +131,15 @@ class EjectionChains:
         forced = cost.copy()
         forced[group, d, :] += FORCE
         forced[group, d, s] -= FORCE
+        if self.window is not None:
+            # days outside the window keep their values (every other value priced out)
+            outside = np.ones(self.p.num_days, dtype=bool)
+            outside[max(0, d - self.window):d + self.window + 1] = False
+            days = np.flatnonzero(outside)
+            if days.size:
+                rows = sched[np.ix_(group, days)]
+                forced[np.ix_(group, days)] += FORCE
+                forced[group[:, None], days[None, :], np.where(rows >= 0, rows, self.p.num_shifts)] -= FORCE
         threshold = np.full(self.p.num_staff, -np.inf)
         threshold[group] = kept + limit
         found = ds._search(forced, group, keep=None, clock=clock, labels_per_second=LABELS_PER_SECOND,

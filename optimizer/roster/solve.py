@@ -160,6 +160,9 @@ EJECTION_CHAINS = True
 """In the LNS with descent (blocks with column generation, horizons it converges on), ejection chains
 (:mod:`optimizer.roster.ejection`) run after each descent: moves of several staff at once that hand an empty seat
 on until someone can fill it."""
+LONG_CHAIN_WINDOW: int | None = 14
+"""On long horizons (the LNS's descent capped to a share of its time), chains run too, within the same share, each
+link re-planning only the days within this many of its seat (None: no chains there)."""
 IPM_MASTER_MIN_STAFF = 100
 """``master_lp="auto"`` solves the master by interior point (no crossover) from this many staff on, by primal simplex
 below. On Curtois & Qu instance 13 (120 staff, 18 shift types) the simplex spends 1.3-2 s per iteration on dense
@@ -480,8 +483,9 @@ def _lns(problem: RosterProblem, best: np.ndarray, best_obj: int, *, clock: _Clo
     rng = np.random.default_rng(seed)
     staff_descent = StaffDescent(problem, rule_ids=params.rule_ids) if descent else None
     chains = None
-    if staff_descent is not None and EJECTION_CHAINS and descent_share is None:
-        chains = EjectionChains(problem, staff_descent, escalate=escalate)
+    if staff_descent is not None and EJECTION_CHAINS and (descent_share is None or LONG_CHAIN_WINDOW is not None):
+        chains = EjectionChains(problem, staff_descent, escalate=escalate,
+                                window=None if descent_share is None else LONG_CHAIN_WINDOW)
         chains = chains if chains.applies else None
     descended = staff_descent is None or not descent_first
     pending: np.ndarray | None = None  # staff whose rosters changed since the last descent (None: everyone)
@@ -510,10 +514,6 @@ def _lns(problem: RosterProblem, best: np.ndarray, best_obj: int, *, clock: _Clo
             before = phase.dtime_left
             moved, replaced = staff_descent.improve(best, rng=rng, max_sweeps=DESCENT_SWEEPS, clock=phase,
                                                     staff=pending if capped else None)
-            used = before - phase.dtime_left
-            if capped:
-                clock.charge(used)
-            descent_dtime += used
             ev = evaluate_schedule(problem, moved, rule_ids=rule_ids)
             obj = int(ev.objective) if ev.is_feasible else best_obj
             stats["lns_descent_moves"] = stats.get("lns_descent_moves", 0) + replaced
@@ -522,19 +522,25 @@ def _lns(problem: RosterProblem, best: np.ndarray, best_obj: int, *, clock: _Clo
                 improved += 1
                 best, best_obj = moved, obj
             if chains is not None:
-                # moves of several staff at once, from the descent's local optimum
-                before = chains.stats.improved
-                moved, _ = chains.improve(best, rng=rng, clock=clock)
+                # moves of several staff at once, from the descent's local optimum (within the same share)
+                before_chains, chained_from = chains.stats.improved, best
+                moved, _ = chains.improve(best, rng=rng, clock=phase)
                 ev = evaluate_schedule(problem, moved, rule_ids=rule_ids)
                 obj = int(ev.objective) if ev.is_feasible else best_obj
                 stats.update(lns_chains=chains.stats.chains, lns_chain_links=chains.stats.links,
                              lns_chain_improvements=chains.stats.improved, lns_chain_gain=chains.stats.gain)
                 log.debug("lns ejection chains=%d improved=%d obj=%d best=%d", chains.stats.chains,
-                          chains.stats.improved - before, obj, best_obj)
+                          chains.stats.improved - before_chains, obj, best_obj)
                 if obj < best_obj:
                     improved += 1
                     best, best_obj = moved, obj
                     descended = False  # the chains' staff may now improve alone
+                    if pending is not None:
+                        pending = np.flatnonzero((moved != chained_from).any(axis=1))
+            used = before - phase.dtime_left
+            if capped:
+                clock.charge(used)
+            descent_dtime += used
             continue
         kind = kinds[int(rng.integers(len(kinds)))]
         free = hood.draw(kind, target, best)

@@ -164,15 +164,54 @@ def test_chain_parameters_are_checked() -> None:
         EjectionChains(p, StaffDescent(p), slack=-1.0)
     with pytest.raises(ValueError, match="passes"):
         EjectionChains(p, StaffDescent(p), passes=0)
+    with pytest.raises(ValueError, match="window"):
+        EjectionChains(p, StaffDescent(p), window=-1)
     with pytest.raises(ValueError, match="candidates"):
         EjectionChains(p, StaffDescent(p), candidates=0)
 
 
+@pytest.mark.parametrize("window", [0, 2])
+def test_a_windowed_link_changes_only_days_near_its_seat(window: int) -> None:
+    """With a window, every link's roster differs from the staff member's old one only on days within the window
+    of the seat it fills, and the chains' rosters still keep every rule with the exact change (checker)."""
+    changed_days = 0
+    for seed in range(4):
+        p = per_cell_problem(seed)
+        start = solve_start(p, seed)
+        if start is None:
+            continue
+        descent = StaffDescent(p)
+        start, _ = descent.improve(start, rng=np.random.default_rng(seed))
+        chains = EjectionChains(p, descent, window=window)
+        rng = np.random.default_rng(seed)
+        count = np.zeros((p.num_days, p.num_shifts), dtype=np.int64)
+        staff, days = np.nonzero(start >= 0)
+        np.add.at(count, (days, start[staff, days]), 1)
+        for d, s in chains.open_seats(count).tolist():
+            link = chains._link(start, count, d, s, np.zeros(p.num_staff, dtype=bool), 1e6, rng, Budget(),
+                                None)
+            if link is None:
+                continue
+            e, row, _ = link
+            assert row[d] == s
+            moved = np.flatnonzero(row != start[e])
+            assert np.all(np.abs(moved - d) <= window), (moved, d)
+            changed_days += moved.size
+        out, change = chains.improve(start, rng=np.random.default_rng(seed), clock=Budget())
+        after, before = check(p, out), check(p, start)
+        assert after.feasible and after.objective == pytest.approx(before.objective + change)
+    assert changed_days > 0
+
+
 @pytest.mark.parametrize("share", [None, 0.5])
-def test_lns_runs_chains_after_its_descents(share: float | None) -> None:
-    """The LNS with descent runs the chains after each descent, except where the descent is capped to a share of
-    its time (long horizons); its roster keeps every rule and is no worse (checker)."""
+@pytest.mark.parametrize("long_window", [14, None])
+def test_lns_runs_chains_after_its_descents(share: float | None, long_window: int | None,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """The LNS with descent runs the chains after each descent; where the descent is capped to a share of its time
+    (long horizons) only with a window (``LONG_CHAIN_WINDOW``); its roster keeps every rule and is no worse
+    (checker)."""
     solve_module = importlib.import_module("optimizer.roster.solve")
+    monkeypatch.setattr(solve_module, "LONG_CHAIN_WINDOW", long_window)
     p = per_cell_problem(2)
     start = solve_start(p, 2)
     assert start is not None
@@ -183,7 +222,7 @@ def test_lns_runs_chains_after_its_descents(share: float | None) -> None:
     params = RosterParams(num_workers=1, lns_target_vars=20, lns_sub_time_s=0.2)
     best, obj, _ = solve_module._lns(p, start, int(before.objective), clock=clock, params=params, seed=0,
                                      stats=stats, descent=True, descent_share=share)
-    assert ("lns_chains" in stats) == (share is None)
+    assert ("lns_chains" in stats) == (share is None or long_window is not None)
     assert stats.get("lns_chain_gain", 0.0) >= 0
     after = check(p, best)
     assert after.feasible and after.objective <= before.objective
