@@ -44,6 +44,17 @@ def per_cell_problem(seed: int) -> RosterProblem:
                      budget_group=np.full(p.num_shifts, -1))
 
 
+def descended_start(seed: int) -> tuple[RosterProblem, StaffDescent, np.ndarray] | None:
+    """A per-cell problem, its descent and a roster on which staff-wise descent is stuck (None: no roster)."""
+    p = per_cell_problem(seed)
+    start = solve_start(p, seed)
+    if start is None:
+        return None
+    descent = StaffDescent(p)
+    start, _ = descent.improve(start, rng=np.random.default_rng(seed))
+    return p, descent, start
+
+
 def two_seat_problem() -> RosterProblem:
     """One day, two shifts of one seat each (hard maximum one). Staff 0 may work either, staff 1 only shift 0."""
     return RosterProblem(cover_min=np.array([[1, 1]]), cover_max=np.array([[1, 1]]),
@@ -107,12 +118,10 @@ def test_chains_improve_random_starts() -> None:
     moves would pass the test above)."""
     gains = 0.0
     for seed in range(6):
-        p = per_cell_problem(seed)
-        start = solve_start(p, seed)
-        if start is None:
+        found = descended_start(seed)
+        if found is None:
             continue
-        descent = StaffDescent(p)
-        start, _ = descent.improve(start, rng=np.random.default_rng(seed))
+        p, descent, start = found
         _, change = EjectionChains(p, descent).improve(start, rng=np.random.default_rng(seed), clock=Budget())
         gains -= change
     assert gains > 0
@@ -176,12 +185,10 @@ def test_a_windowed_link_changes_only_days_near_its_seat(window: int) -> None:
     of the seat it fills, and the chains' rosters still keep every rule with the exact change (checker)."""
     changed_days = 0
     for seed in range(4):
-        p = per_cell_problem(seed)
-        start = solve_start(p, seed)
-        if start is None:
+        found = descended_start(seed)
+        if found is None:
             continue
-        descent = StaffDescent(p)
-        start, _ = descent.improve(start, rng=np.random.default_rng(seed))
+        p, descent, start = found
         chains = EjectionChains(p, descent, window=window)
         rng = np.random.default_rng(seed)
         count = np.zeros((p.num_days, p.num_shifts), dtype=np.int64)
