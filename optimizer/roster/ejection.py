@@ -26,6 +26,7 @@ The solver knows nothing of lawyers or stations: only cells, costs and the label
 
 from __future__ import annotations
 
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,7 +34,7 @@ import numpy as np
 
 from optimizer.roster import constraints as hard
 from optimizer.roster.descent import LABELS_PER_SECOND, StaffDescent, marginal_cover
-from optimizer.roster.pricing import roster_costs
+from optimizer.roster.pricing import price_in_parts, roster_costs
 from optimizer.roster.problem import RosterProblem
 
 FORCE = 1e9
@@ -57,6 +58,10 @@ WINDOW: int | None = None
 """Default of ``window``: with an int ``w``, a link re-plans its staff member's days within ``w`` of the forced day
 only and keeps the others as they are (long horizons, where a search over every day is too slow); None: every
 day."""
+WORKERS = 1
+"""Default of ``workers``: threads that share each link's search (its candidates split into interleaved parts,
+:func:`optimizer.roster.pricing.price_in_parts`; the compiled labelling kernel releases the GIL). The parts find
+exactly what one search finds, so the chains are the same with any number of threads, only faster."""
 PASSES = 3
 """Passes over the empty seats (each tried once per pass, ties between links broken at random) without an
 improvement, with every candidate offered, before the search gives up."""
@@ -76,7 +81,7 @@ class EjectionChains:
 
     def __init__(self, problem: RosterProblem, descent: StaffDescent, *, depth: int | None = None,
                  slack: float | None = None, passes: int | None = None, candidates: int | None = CANDIDATES,
-                 escalate: bool | None = None, window: int | None = WINDOW) -> None:
+                 escalate: bool | None = None, window: int | None = WINDOW, workers: int = WORKERS) -> None:
         depth = DEPTH if depth is None else depth
         slack = SLACK if slack is None else slack
         passes = PASSES if passes is None else passes
@@ -88,6 +93,8 @@ class EjectionChains:
             raise ValueError(f"passes: must be >= 1, not {passes}")
         if window is not None and window < 0:
             raise ValueError(f"window: must be None (every day) or >= 0, not {window}")
+        if not isinstance(workers, int) or workers < 1:
+            raise ValueError(f"workers: must be an int >= 1, not {workers!r}")
         if candidates is not None and (not isinstance(candidates, int) or candidates < 1):
             raise ValueError(f"candidates: must be None (all) or an int >= 1, not {candidates!r}")
         self.p = problem
@@ -98,6 +105,8 @@ class EjectionChains:
         self.candidates = candidates
         self.escalate = ESCALATE if escalate is None else escalate
         self.window = window
+        self.workers = workers
+        self._pool: Executor | None = None  # the threads of one call of improve
         self.may = problem.can_work  # who may be put on (d, s) at all (dense: column-generation blocks are small)
         self.stats = EjectionStats()
 
@@ -142,8 +151,11 @@ class EjectionChains:
                 forced[group[:, None], days[None, :], np.where(rows >= 0, rows, self.p.num_shifts)] -= FORCE
         threshold = np.full(self.p.num_staff, -np.inf)
         threshold[group] = kept + limit
-        found = ds._search(forced, group, keep=None, clock=clock, labels_per_second=LABELS_PER_SECOND,
-                           threshold=threshold)
+        found, work = price_in_parts(ds.pricer, forced, group, pool=self._pool, parts=self.workers, per_staff=1,
+                                     keep=None, threshold=threshold)
+        ds.work_done += work
+        if clock is not None:
+            clock.charge(work / LABELS_PER_SECOND * getattr(clock, "dtime_per_second", 1.0))
         if not found:
             return None
         who = np.array([e for e, _, _ in found])
@@ -156,6 +168,17 @@ class EjectionChains:
                 max_chains: int | None = None) -> tuple[np.ndarray, float]:
         """Chains from random empty seats until ``clock`` runs out, ``max_chains`` have been tried, or every empty
         seat has been tried since the last improvement; returns (schedule, objective change)."""
+        if self.workers < 2:
+            return self._improve(schedule, rng=rng, clock=clock, max_chains=max_chains)
+        with ThreadPoolExecutor(max_workers=self.workers) as pool:
+            self._pool = pool
+            try:
+                return self._improve(schedule, rng=rng, clock=clock, max_chains=max_chains)
+            finally:
+                self._pool = None
+
+    def _improve(self, schedule: np.ndarray, *, rng: np.random.Generator, clock: Any,
+                 max_chains: int | None) -> tuple[np.ndarray, float]:
         p = self.p
         sched = np.asarray(schedule, dtype=np.int64).copy()
         count = hard.staffed(p, sched)

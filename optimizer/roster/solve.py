@@ -485,7 +485,8 @@ def _lns(problem: RosterProblem, best: np.ndarray, best_obj: int, *, clock: _Clo
     chains = None
     if staff_descent is not None and EJECTION_CHAINS and (descent_share is None or LONG_CHAIN_WINDOW is not None):
         chains = EjectionChains(problem, staff_descent, escalate=escalate,
-                                window=None if descent_share is None else LONG_CHAIN_WINDOW)
+                                window=None if descent_share is None else LONG_CHAIN_WINDOW,
+                                workers=params.num_workers)
         chains = chains if chains.applies else None
     descended = staff_descent is None or not descent_first
     pending: np.ndarray | None = None  # staff whose rosters changed since the last descent (None: everyone)

@@ -165,6 +165,38 @@ def test_escalation_offers_more_candidates_after_a_failed_pass() -> None:
     assert any(run(seed, escalate=False) == 0 for seed in range(8))
 
 
+def test_threads_find_exactly_what_one_thread_finds(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each link's search split over two threads gives the same chains, roster and change as one search, and the
+    split really happens (some link offers enough candidates to be shared)."""
+    import optimizer.roster.ejection as ejection
+
+    shared = 0
+    real = ejection.price_in_parts
+
+    def spy(pricer, cost, staff, *, pool, parts, **kwargs):  # type: ignore[no-untyped-def]
+        nonlocal shared
+        shared += int(pool is not None and parts == 2 and staff.size >= 2 * parts)
+        return real(pricer, cost, staff, pool=pool, parts=parts, **kwargs)
+
+    monkeypatch.setattr(ejection, "price_in_parts", spy)
+    compared = 0
+    for seed in range(4):
+        found = descended_start(seed)
+        if found is None:
+            continue
+        p, _, start = found
+        runs = []
+        for workers in (1, 2):
+            chains = EjectionChains(p, StaffDescent(p), candidates=None, workers=workers)
+            out, change = chains.improve(start, rng=np.random.default_rng(seed), clock=Budget())
+            runs.append((out, change, chains.stats.links, chains.stats.improved))
+        assert np.array_equal(runs[0][0], runs[1][0])
+        assert runs[0][1:] == runs[1][1:]
+        assert check(p, runs[1][0]).feasible
+        compared += 1
+    assert compared > 0 and shared > 0
+
+
 def test_chain_parameters_are_checked() -> None:
     p = two_seat_problem()
     with pytest.raises(ValueError, match="depth"):
@@ -177,6 +209,8 @@ def test_chain_parameters_are_checked() -> None:
         EjectionChains(p, StaffDescent(p), window=-1)
     with pytest.raises(ValueError, match="candidates"):
         EjectionChains(p, StaffDescent(p), candidates=0)
+    with pytest.raises(ValueError, match="workers"):
+        EjectionChains(p, StaffDescent(p), workers=0)
 
 
 @pytest.mark.parametrize("window", [0, 2])
