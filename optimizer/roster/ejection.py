@@ -62,6 +62,12 @@ WORKERS = 1
 """Default of ``workers``: threads that share each link's search (its candidates split into interleaved parts,
 :func:`optimizer.roster.pricing.price_in_parts`; the compiled labelling kernel releases the GIL). The parts find
 exactly what one search finds, so the chains are the same with any number of threads, only faster."""
+THREAD_MIN_LABELS_PER_DAY = 1000
+"""A link's search is shared between threads only when the previous one examined at least this many labels per day
+(the per-day steps outside the compiled kernel hold the GIL). Chains from stuck rosters, the same chains either way:
+Curtois & Qu 13 (about 4,000 labels a day per link, 18 shift types) 12.4-13.5 s in two threads against 17.7-19.4 s
+in one; 15 (about 220) 0.86-1.03 s against 0.82-0.86 s; 20 with 14-day windows (about 360) 5.5-6.4 s against
+4.7-4.9 s."""
 PASSES = 3
 """Passes over the empty seats (each tried once per pass, ties between links broken at random) without an
 improvement, with every candidate offered, before the search gives up."""
@@ -107,6 +113,7 @@ class EjectionChains:
         self.window = window
         self.workers = workers
         self._pool: Executor | None = None  # the threads of one call of improve
+        self._last_work = 0  # labels the last link's search examined
         self.may = problem.can_work  # who may be put on (d, s) at all (dense: column-generation blocks are small)
         self.stats = EjectionStats()
 
@@ -151,8 +158,10 @@ class EjectionChains:
                 forced[group[:, None], days[None, :], np.where(rows >= 0, rows, self.p.num_shifts)] -= FORCE
         threshold = np.full(self.p.num_staff, -np.inf)
         threshold[group] = kept + limit
-        found, work = price_in_parts(ds.pricer, forced, group, pool=self._pool, parts=self.workers, per_staff=1,
-                                     keep=None, threshold=threshold)
+        heavy = self._last_work >= THREAD_MIN_LABELS_PER_DAY * self.p.num_days
+        found, work = price_in_parts(ds.pricer, forced, group, pool=self._pool if heavy else None,
+                                     parts=self.workers, per_staff=1, keep=None, threshold=threshold)
+        self._last_work = work
         ds.work_done += work
         if clock is not None:
             clock.charge(work / LABELS_PER_SECOND * getattr(clock, "dtime_per_second", 1.0))
