@@ -30,6 +30,7 @@ heuristic, a best response may be missed.
 
 from __future__ import annotations
 
+from concurrent.futures import Executor
 from typing import Any
 
 import numpy as np
@@ -37,7 +38,7 @@ import numpy as np
 from optimizer.roster import constraints as hard
 from optimizer.roster import objectives as soft
 from optimizer.roster.evaluate import evaluate_schedule, select_rules
-from optimizer.roster.pricing import LabelPricer, cell_costs, roster_costs
+from optimizer.roster.pricing import LabelPricer, cell_costs, price_in_parts, roster_costs
 from optimizer.roster.problem import FREE, RosterProblem
 
 CLOSED = 1e12
@@ -158,12 +159,15 @@ class StaffDescent:
         return self._search(cost, group, keep=keep, clock=clock, labels_per_second=labels_per_second), cost, count
 
     def _search(self, cost: np.ndarray, group: np.ndarray, *, keep: np.ndarray | None, clock: Any,
-                labels_per_second: float, threshold: np.ndarray | None = None) -> list[tuple[int, np.ndarray, float]]:
+                labels_per_second: float, threshold: np.ndarray | None = None, pool: Executor | None = None,
+                parts: int = 1) -> list[tuple[int, np.ndarray, float]]:
         """The labelling search's cheapest roster for each staff member of ``group`` under cell costs ``cost`` (with
-        ``threshold``, only rosters cheaper than it); its work is counted and charged to ``clock``."""
-        found = self.pricer.price(cost, group, per_staff=1, keep=keep, threshold=threshold)
-        self.work_done += self.pricer.work_done
-        self.batch_work = self.pricer.work_done
+        ``threshold``, only rosters cheaper than it), split into ``parts`` run on ``pool`` when given (the same
+        result, :func:`optimizer.roster.pricing.price_in_parts`); its work is counted and charged to ``clock``."""
+        found, work = price_in_parts(self.pricer, cost, group, pool=pool, parts=parts, per_staff=1, keep=keep,
+                                     threshold=threshold)
+        self.work_done += work
+        self.batch_work = work
         if clock is not None:
             clock.charge(self.batch_work / labels_per_second * getattr(clock, "dtime_per_second", 1.0))
         return found

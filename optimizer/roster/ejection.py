@@ -34,7 +34,7 @@ import numpy as np
 
 from optimizer.roster import constraints as hard
 from optimizer.roster.descent import LABELS_PER_SECOND, StaffDescent, marginal_cover
-from optimizer.roster.pricing import price_in_parts, roster_costs
+from optimizer.roster.pricing import roster_costs
 from optimizer.roster.problem import RosterProblem
 
 FORCE = 1e9
@@ -159,12 +159,9 @@ class EjectionChains:
         threshold = np.full(self.p.num_staff, -np.inf)
         threshold[group] = kept + limit
         heavy = self._last_work >= THREAD_MIN_LABELS_PER_DAY * self.p.num_days
-        found, work = price_in_parts(ds.pricer, forced, group, pool=self._pool if heavy else None,
-                                     parts=self.workers, per_staff=1, keep=None, threshold=threshold)
-        self._last_work = work
-        ds.work_done += work
-        if clock is not None:
-            clock.charge(work / LABELS_PER_SECOND * getattr(clock, "dtime_per_second", 1.0))
+        found = ds._search(forced, group, keep=None, clock=clock, labels_per_second=LABELS_PER_SECOND,
+                           threshold=threshold, pool=self._pool if heavy else None, parts=self.workers)
+        self._last_work = ds.batch_work
         if not found:
             return None
         who = np.array([e for e, _, _ in found])

@@ -55,6 +55,11 @@ def descended_start(seed: int) -> tuple[RosterProblem, StaffDescent, np.ndarray]
     return p, descent, start
 
 
+def descended_starts(seeds: range) -> list[tuple[int, RosterProblem, StaffDescent, np.ndarray]]:
+    """(seed, problem, descent, stuck roster) for each of ``seeds`` whose problem has a roster."""
+    return [(seed, *found) for seed in seeds if (found := descended_start(seed)) is not None]
+
+
 def two_seat_problem() -> RosterProblem:
     """One day, two shifts of one seat each (hard maximum one). Staff 0 may work either, staff 1 only shift 0."""
     return RosterProblem(cover_min=np.array([[1, 1]]), cover_max=np.array([[1, 1]]),
@@ -117,11 +122,7 @@ def test_chains_improve_random_starts() -> None:
     """Over random problems, chains from descended rosters find improvements somewhere (a search that never
     moves would pass the test above)."""
     gains = 0.0
-    for seed in range(6):
-        found = descended_start(seed)
-        if found is None:
-            continue
-        p, descent, start = found
+    for seed, p, descent, start in descended_starts(range(6)):
         _, change = EjectionChains(p, descent).improve(start, rng=np.random.default_rng(seed), clock=Budget())
         gains -= change
     assert gains > 0
@@ -168,24 +169,21 @@ def test_escalation_offers_more_candidates_after_a_failed_pass() -> None:
 def test_threads_find_exactly_what_one_thread_finds(monkeypatch: pytest.MonkeyPatch) -> None:
     """Each link's search split over two threads gives the same chains, roster and change as one search, and the
     split really happens (some link offers enough candidates to be shared, once the threshold of work is off)."""
+    import optimizer.roster.descent as descent_module
     import optimizer.roster.ejection as ejection
 
     shared = 0
-    real = ejection.price_in_parts
+    real = descent_module.price_in_parts
 
     def spy(pricer, cost, staff, *, pool, parts, **kwargs):  # type: ignore[no-untyped-def]
         nonlocal shared
         shared += int(pool is not None and parts == 2 and staff.size >= 2 * parts)
         return real(pricer, cost, staff, pool=pool, parts=parts, **kwargs)
 
-    monkeypatch.setattr(ejection, "price_in_parts", spy)
+    monkeypatch.setattr(descent_module, "price_in_parts", spy)
     monkeypatch.setattr(ejection, "THREAD_MIN_LABELS_PER_DAY", 0)  # these small searches would run in one thread
     compared = 0
-    for seed in range(4):
-        found = descended_start(seed)
-        if found is None:
-            continue
-        p, _, start = found
+    for seed, p, _, start in descended_starts(range(4)):
         runs = []
         for workers in (1, 2):
             chains = EjectionChains(p, StaffDescent(p), candidates=None, workers=workers)
