@@ -17,6 +17,14 @@ predefined variable depth search for nurse rostering"):
    and the response gave up a seat that is now empty, the chain goes on from that seat (step 2, the staff already
    in the chain excluded); otherwise, or after ``depth`` links, the chain is undone.
 
+**Weekend takeovers** (``takeovers``) start a chain from a seat that is filled, not empty. Where the weekend limit
+binds and every empty seat lies on a weekend (Curtois & Qu 13 and 20: all 23 and 46 empty seats of stuck rosters,
+with 37 and 56 staff-weekends worked on one day only), a seat is gained only when a weekend worked on one day
+becomes one worked on both: staff member ``b``, who works day ``x`` of a weekend alone, hands that seat to one
+who works the weekend's other day alone (a forced response, as in step 2, among those only); then ``b``, who no
+longer works that weekend, gets a free best response (it may now work another weekend, e.g. on an empty seat).
+If that lowers the objective the move is kept; otherwise the chain goes on from a seat either gave up, as above.
+
 A link's cost is the objective change of that staff member's new roster (own terms and cover) at the head-counts
 as they are then, so a chain's cost is exactly the change of the objective (per-cell terms only: the search is not
 used where budgets or fairness terms, which are not sums over cells, are in force). Links whose running cost
@@ -35,7 +43,7 @@ import numpy as np
 from optimizer.roster import constraints as hard
 from optimizer.roster.descent import LABELS_PER_SECOND, StaffDescent, marginal_cover
 from optimizer.roster.pricing import roster_costs
-from optimizer.roster.problem import RosterProblem
+from optimizer.roster.problem import FREE, RosterProblem
 
 FORCE = 1e9
 """Cost added to every other value of the forced day, so that a response works the forced cell (one that cannot
@@ -68,6 +76,11 @@ THREAD_MIN_LABELS_PER_DAY = 1000
 Curtois & Qu 13 (about 4,000 labels a day per link, 18 shift types) 12.4-13.5 s in two threads against 17.7-19.4 s
 in one; 15 (about 220) 0.86-1.03 s against 0.82-0.86 s; 20 with 14-day windows (about 360) 5.5-6.4 s against
 4.7-4.9 s."""
+TAKEOVERS = True
+"""Default of ``takeovers``: also start chains from weekend takeovers (module docstring) wherever some staff member
+works only one day of a two-day weekend and some other staff member only its other day."""
+FIT_FIRST = True
+"""Sample a link's candidates among those who :meth:`EjectionChains.fits` the seat first."""
 PASSES = 3
 """Passes over the empty seats (each tried once per pass, ties between links broken at random) without an
 improvement, with every candidate offered, before the search gives up."""
@@ -87,7 +100,8 @@ class EjectionChains:
 
     def __init__(self, problem: RosterProblem, descent: StaffDescent, *, depth: int | None = None,
                  slack: float | None = None, passes: int | None = None, candidates: int | None = CANDIDATES,
-                 escalate: bool | None = None, window: int | None = WINDOW, workers: int = WORKERS) -> None:
+                 escalate: bool | None = None, window: int | None = WINDOW, workers: int = WORKERS,
+                 takeovers: bool | None = None) -> None:
         depth = DEPTH if depth is None else depth
         slack = SLACK if slack is None else slack
         passes = PASSES if passes is None else passes
@@ -112,6 +126,8 @@ class EjectionChains:
         self.escalate = ESCALATE if escalate is None else escalate
         self.window = window
         self.workers = workers
+        self.takeovers = TAKEOVERS if takeovers is None else takeovers
+        self.fit_first = FIT_FIRST
         self._pool: Executor | None = None  # the threads of one call of improve
         self._last_work = 0  # labels the last link's search examined
         self.may = problem.can_work  # who may be put on (d, s) at all (dense: column-generation blocks are small)
@@ -132,15 +148,90 @@ class EjectionChains:
         gain = marginal_cover(self.p, count, self.descent.active)
         return np.argwhere(gain < -1e-9)
 
+    def fits(self, sched: np.ndarray, d: int, s: int) -> np.ndarray:
+        """Bool [E]: staff who could work (d, s) instead of what they work that day without exceeding their total
+        minutes, shifts or shifts of that type, or (off that whole weekend) their weekends: necessary for a
+        response that gives up no other seat."""
+        p = self.p
+        work = sched >= 0
+        lengths = np.where(work, p.shift_minutes[np.maximum(sched, 0)], 0)
+        today = lengths[:, d]
+        room = p.max_total_minutes - lengths.sum(axis=1) + today >= p.shift_minutes[s]
+        room &= (work.sum(axis=1) - work[:, d]) < p.max_total_shifts
+        room &= (sched == s).sum(axis=1) < p.max_shifts_per_type[:, s]
+        w = int(p.weekend_idx[d])
+        if w >= 0:
+            used = self._weekends_worked(work)
+            room &= used[:, w] | (used.sum(axis=1) < p.max_weekends)
+        out: np.ndarray = room
+        return out
+
+    def _weekends_worked(self, work: np.ndarray) -> np.ndarray:
+        """Bool [E, W]: weekends on which each staff member works at least one day."""
+        wk = self.p.weekend_idx
+        on = np.flatnonzero(wk >= 0)
+        used = np.zeros((self.p.num_staff, self.p.num_weekends), dtype=np.int64)
+        rows, cols = np.nonzero(work[:, on])
+        np.add.at(used, (rows, wk[on][cols]), 1)
+        out: np.ndarray = used > 0
+        return out
+
+    def takeover_starts(self, sched: np.ndarray) -> np.ndarray:
+        """Int [k, 2]: (staff b, day x) where ``b`` works ``x`` but not the other day of that two-day weekend, has
+        worked all the weekends allowed (so giving this one up frees one), the cell is the solver's to change, and
+        someone who may work ``b``'s shift there works only the other day."""
+        p = self.p
+        wk = p.weekend_idx
+        work = sched >= 0
+        full = self._weekends_worked(work).sum(axis=1) >= p.max_weekends
+        out: list[np.ndarray] = []
+        for w in range(p.num_weekends):
+            days = np.flatnonzero(wk == w)
+            if days.size != 2:
+                continue
+            for x, y in ((days[0], days[1]), (days[1], days[0])):
+                alone = work[:, x] & ~work[:, y] & (p.fixed[:, x] == FREE) & full
+                partners = ~work[:, x] & work[:, y]
+                if not alone.any() or not partners.any():
+                    continue
+                b = np.flatnonzero(alone)
+                ok = (self.may[:, x, :][:, sched[b, x]] & partners[:, None]).any(axis=0)
+                out.append(np.stack([b[ok], np.full(int(ok.sum()), x)], axis=1))
+        return np.concatenate(out).astype(np.int64) if out else np.zeros((0, 2), dtype=np.int64)
+
+    def _free_response(self, sched: np.ndarray, count: np.ndarray, e: int, limit: float, clock: Any
+                       ) -> tuple[np.ndarray, float] | None:
+        """The best response of staff member ``e`` (nothing forced) if it differs from their roster and its cost is
+        below ``limit``: (roster, objective change), or None."""
+        group = np.array([e], dtype=np.int64)
+        cost = self.descent._cell_costs(sched, count, group)
+        kept = roster_costs(cost, group, sched[group])
+        threshold = np.full(self.p.num_staff, -np.inf)
+        threshold[e] = kept[0] + limit
+        found = self.descent._search(cost, group, keep=None, clock=clock, labels_per_second=LABELS_PER_SECOND,
+                                     threshold=threshold)
+        if not found or np.array_equal(found[0][1], sched[e]):
+            return None
+        return found[0][1], float(found[0][2] - kept[0])
+
     def _link(self, sched: np.ndarray, count: np.ndarray, d: int, s: int, tabu: np.ndarray, limit: float,
-              rng: np.random.Generator, clock: Any, width: int | None) -> tuple[int, np.ndarray, float] | None:
-        """The cheapest response forced onto (d, s) among staff not in ``tabu`` (at most ``width`` of them, drawn at
-        random; None: all) whose cost is below ``limit``: (staff, roster, objective change), or None."""
-        group = np.flatnonzero(self.may[:, d, s] & ~tabu & (sched[:, d] != s))
+              rng: np.random.Generator, clock: Any, width: int | None,
+              among: np.ndarray | None = None) -> tuple[int, np.ndarray, float] | None:
+        """The cheapest response forced onto (d, s) among staff not in ``tabu`` (and in bool [E] ``among`` when
+        given; at most ``width`` of them, drawn at random; None: all) whose cost is below ``limit``: (staff, roster,
+        objective change), or None."""
+        ok = self.may[:, d, s] & ~tabu & (sched[:, d] != s)
+        group = np.flatnonzero(ok if among is None else ok & among)
         if group.size == 0:
             return None
         if width is not None and group.size > width:
-            group = np.sort(rng.choice(group, size=width, replace=False))
+            if self.fit_first:
+                # those who can take the seat without giving up another first, the rest at random
+                fits = self.fits(sched, d, s)[group]
+                order = np.concatenate([rng.permutation(group[fits]), rng.permutation(group[~fits])])
+                group = np.sort(order[:width])
+            else:
+                group = np.sort(rng.choice(group, size=width, replace=False))
         ds = self.descent
         cost = ds._cell_costs(sched, count, group)
         kept = roster_costs(cost, group, sched[group])
@@ -189,53 +280,36 @@ class EjectionChains:
         sched = np.asarray(schedule, dtype=np.int64).copy()
         count = hard.staffed(p, sched)
         total = 0.0
-        tried: set[tuple[int, int]] = set()
+        tried: set[tuple[int, int, int]] = set()
         chains = 0
         stale = 0  # passes over every empty seat without an improvement, at full width
         width = self.candidates  # staff offered each link (escalated after a pass without an improvement)
         while clock.seconds_left() > 0.05 and (max_chains is None or chains < max_chains):
-            seats = [tuple(x) for x in self.open_seats(count).tolist() if tuple(x) not in tried]
-            if not seats:
+            starts = [x for x in self._starts(sched, count) if x not in tried]
+            if not starts:
                 if self.escalate and width is not None and width < p.num_staff:
                     width = 2 * width if 2 * width < p.num_staff else None
                 else:
                     stale += 1
                 tried.clear()
-                seats = [tuple(x) for x in self.open_seats(count).tolist()]
-                if stale >= self.passes or not seats:
+                starts = self._starts(sched, count)
+                if stale >= self.passes or not starts:
                     break
-            d, s = seats[int(rng.integers(len(seats)))]
-            tried.add((d, s))
+            start = starts[int(rng.integers(len(starts)))]
+            tried.add(start)
             chains += 1
             self.stats.chains += 1
-            value = -float(marginal_cover(p, count, self.descent.active)[d, s])
+            gain = marginal_cover(p, count, self.descent.active)
             tabu = np.zeros(p.num_staff, dtype=bool)
             undo: list[tuple[int, np.ndarray]] = []
-            running = 0.0
-            kept = False
-            for _ in range(self.depth):
-                link = self._link(sched, count, d, s, tabu, self.slack * value - running, rng, clock, width)
-                if link is None:
-                    break
-                e, row, delta = link
-                self.stats.links += 1
-                old = sched[e].copy()
-                undo.append((e, old))
-                _move(count, old, row)
-                sched[e] = row
-                tabu[e] = True
-                running += delta
-                if running < -1e-9:
-                    kept = True
-                    break
-                # the seats this link gave up that are now empty: the chain goes on from one of them
-                dropped = np.flatnonzero((old >= 0) & (row != old))
-                gain = marginal_cover(p, count, self.descent.active)
-                empty = dropped[gain[dropped, old[dropped]] < -1e-9]
-                if empty.size == 0:
-                    break
-                d = int(empty[rng.integers(empty.size)])
-                s = int(old[d])
+            kind, a, b = start
+            if kind == 0:
+                d, s = a, b
+                value = -float(gain[d, s])
+                running, kept = self._extend(sched, count, d, s, value, tabu, undo, 0.0, self.depth, rng, clock,
+                                             width)
+            else:
+                running, kept = self._takeover(sched, count, a, b, -float(gain.min()), tabu, undo, rng, clock, width)
             if kept:
                 self.stats.improved += 1
                 self.stats.gain -= running
@@ -247,6 +321,84 @@ class EjectionChains:
                 _move(count, sched[e], old)
                 sched[e] = old
         return sched, total
+
+    def _starts(self, sched: np.ndarray, count: np.ndarray) -> list[tuple[int, int, int]]:
+        """Chain starts: (0, day, shift) for each empty seat, then (1, staff, day) for each weekend takeover (only
+        while some seat is empty)."""
+        seats = [(0, d, s) for d, s in self.open_seats(count).tolist()]
+        if not seats or not self.takeovers:
+            return seats
+        return seats + [(1, b, x) for b, x in self.takeover_starts(sched).tolist()]
+
+    def _apply(self, sched: np.ndarray, count: np.ndarray, e: int, row: np.ndarray, tabu: np.ndarray,
+               undo: list[tuple[int, np.ndarray]]) -> np.ndarray:
+        """Give staff member ``e`` roster ``row`` (undoably); returns the days whose seats they gave up and that are
+        now empty."""
+        self.stats.links += 1
+        old = sched[e].copy()
+        undo.append((e, old))
+        _move(count, old, row)
+        sched[e] = row
+        tabu[e] = True
+        dropped = np.flatnonzero((old >= 0) & (row != old))
+        gain = marginal_cover(self.p, count, self.descent.active)
+        empty: np.ndarray = dropped[gain[dropped, old[dropped]] < -1e-9]
+        return empty
+
+    def _extend(self, sched: np.ndarray, count: np.ndarray, d: int, s: int, value: float, tabu: np.ndarray,
+                undo: list[tuple[int, np.ndarray]], running: float, depth: int, rng: np.random.Generator,
+                clock: Any, width: int | None) -> tuple[float, bool]:
+        """Hand the empty seat (d, s) on for at most ``depth`` links; returns (running cost, improved)."""
+        for _ in range(depth):
+            link = self._link(sched, count, d, s, tabu, self.slack * value - running, rng, clock, width)
+            if link is None:
+                break
+            e, row, delta = link
+            old_row = sched[e].copy()
+            empty = self._apply(sched, count, e, row, tabu, undo)
+            running += delta
+            if running < -1e-9:
+                return running, True
+            # the seats this link gave up that are now empty: the chain goes on from one of them
+            if empty.size == 0:
+                break
+            d = int(empty[rng.integers(empty.size)])
+            s = int(old_row[d])
+        return running, False
+
+    def _takeover(self, sched: np.ndarray, count: np.ndarray, b: int, x: int, value: float, tabu: np.ndarray,
+                  undo: list[tuple[int, np.ndarray]], rng: np.random.Generator, clock: Any,
+                  width: int | None) -> tuple[float, bool]:
+        """Weekend takeover of ``b``'s seat on day ``x`` (module docstring), then the chain from a seat given up;
+        ``value`` is that of the most valuable empty seat. Returns (running cost, improved)."""
+        p = self.p
+        s = int(sched[b, x])
+        both = np.flatnonzero(p.weekend_idx == p.weekend_idx[x])
+        y = int(both[both != x][0])
+        partners = (sched[:, x] < 0) & (sched[:, y] >= 0)
+        tabu[b] = True
+        # the partner may give up about one seat's value, which b's free response is to win back
+        link = self._link(sched, count, x, s, tabu, (1 + self.slack) * value, rng, clock, width, among=partners)
+        if link is None:
+            return 0.0, False
+        a, row, running = link
+        old_a = sched[a].copy()
+        seats = [(int(d), int(old_a[d])) for d in self._apply(sched, count, a, row, tabu, undo)]
+        freed = self._free_response(sched, count, b, self.slack * value - running, clock)
+        if freed is not None:
+            old_b = sched[b].copy()
+            seats += [(int(d), int(old_b[d])) for d in self._apply(sched, count, b, freed[0], tabu, undo)]
+            running += freed[1]
+        if running < -1e-9:
+            return running, True
+        if running > self.slack * value:
+            return running, False
+        gain = marginal_cover(p, count, self.descent.active)
+        seats = [(d, s2) for d, s2 in seats if gain[d, s2] < -1e-9]  # b may have taken one of a's back
+        if not seats:
+            return running, False
+        d, s2 = seats[int(rng.integers(len(seats)))]
+        return self._extend(sched, count, d, s2, value, tabu, undo, running, self.depth - 2, rng, clock, width)
 
 
 def _move(count: np.ndarray, old: np.ndarray, new: np.ndarray) -> None:

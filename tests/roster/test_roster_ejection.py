@@ -267,3 +267,67 @@ def test_lns_runs_chains_after_its_descents(share: float | None, long_window: in
     after = check(p, best)
     assert after.feasible and after.objective <= before.objective
     assert after.objective == pytest.approx(obj)
+
+
+def weekend_problem() -> RosterProblem:
+    """Nine days from a Saturday (weekends: days 0-1 and 7-8), one shift, one seat on days 0, 1 and 7; two staff of
+    one weekend each. Staff 0 works day 0 alone, staff 1 day 1 alone, so day 7 stays empty: only both working
+    weekend 0 frees someone for it."""
+    cover = np.zeros((9, 1), dtype=np.int64)
+    cover[[0, 1, 7], 0] = 1
+    return RosterProblem(cover_min=cover, is_allowed=np.ones((2, 1), dtype=bool), start_weekday=5,
+                         max_weekends=np.array([1, 1]), under_weight=np.full((9, 1), 100),
+                         over_weight=np.ones((9, 1), dtype=np.int64))
+
+
+def weekend_start() -> np.ndarray:
+    start = np.full((2, 9), -1)
+    start[0, 0] = start[1, 1] = 0
+    return start
+
+
+def test_takeover_starts_are_staff_working_one_day_of_a_weekend_beside_a_partner() -> None:
+    p = weekend_problem()
+    chains = EjectionChains(p, StaffDescent(p))
+    assert sorted(map(tuple, chains.takeover_starts(weekend_start()).tolist())) == [(0, 0), (1, 1)]
+    both = weekend_start()
+    both[0, 1] = 0  # staff 0 works the whole weekend: nobody is left alone beside a partner
+    assert chains.takeover_starts(both).shape == (0, 2)
+    # staff 1 may work a second weekend: giving up this one frees nothing, so only staff 0 is a start
+    roomy = p.replace(max_weekends=np.array([1, 2]))
+    starts = EjectionChains(roomy, StaffDescent(roomy)).takeover_starts(weekend_start())
+    assert starts.tolist() == [[0, 0]]
+
+
+def test_a_weekend_takeover_fills_a_seat_that_short_chains_cannot() -> None:
+    """Descent is stuck (either staff member alone moving to day 7 empties their own seat), and a chain of one link
+    is not enough from the empty seat; the takeover (staff 0 takes staff 1's Sunday, then staff 1, free of
+    weekend 0, takes day 7) fills it. The checker confirms the roster and the change."""
+    p = weekend_problem()
+    start = weekend_start()
+    assert StaffDescent(p).improve(start, rng=np.random.default_rng(0))[1] == 0
+    assert check(p, start).objective == 100
+    for takeovers, expected in ((False, 0), (True, -100)):
+        for seed in range(4):
+            chains = EjectionChains(p, StaffDescent(p), depth=1, takeovers=takeovers)
+            out, change = chains.improve(start, rng=np.random.default_rng(seed), clock=Budget())
+            assert change == expected
+            report = check(p, out)
+            assert report.feasible and report.objective == 100 + change
+    assert out[0, :2].tolist() == [0, 0] and out[1, 7] == 0
+
+
+def test_fits_names_staff_with_room_for_a_seat() -> None:
+    """Minutes, shifts of the type and weekends each rule a staff member out of taking a seat without giving up
+    another; working that day already counts as room for a shift of the same length."""
+    p = weekend_problem().replace(shift_minutes=np.array([480]), max_total_minutes=np.array([480, 960]))
+    chains = EjectionChains(p, StaffDescent(p))
+    start = weekend_start()
+    # day 7: staff 0 has no minutes left, staff 1 has minutes but no weekend left
+    assert chains.fits(start, 7, 0).tolist() == [False, False]
+    # day 1 (weekend 0, which both work): staff 1 works it already; staff 0 has no minutes
+    assert chains.fits(start, 1, 0).tolist() == [False, True]
+    roomy = p.replace(max_weekends=np.array([1, 2]))
+    assert EjectionChains(roomy, StaffDescent(roomy)).fits(start, 7, 0).tolist() == [False, True]
+    typed = roomy.replace(max_shifts_per_type=np.array([[1], [1]]))
+    assert EjectionChains(typed, StaffDescent(typed)).fits(start, 7, 0).tolist() == [False, False]
