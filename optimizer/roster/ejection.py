@@ -9,21 +9,22 @@ and alternating path methods"; for nurse rostering Burke, Curtois, Qu and Vanden
 predefined variable depth search for nurse rostering"):
 
 1. pick an empty seat ``(d, s)`` (one more person there lowers the objective);
-2. every staff member who may work it (or a random sample of ``candidates`` of them, doubled after each pass
-   over the empty seats that found nothing, with ``escalate``) gets a best response with that cell forced (the
-   labelling search of :mod:`optimizer.roster.pricing`, other values of day ``d`` priced out), against everyone
-   else's head-counts;
+2. every staff member who may work it (or ``candidates`` of them: those with room for it first, ``FIT_FIRST``, the
+   rest drawn at random; doubled after each pass over the empty seats that found nothing, with ``escalate``) gets a
+   best response with that cell forced (the labelling search of :mod:`optimizer.roster.pricing`, other values of
+   day ``d`` priced out), against everyone else's head-counts;
 3. the cheapest of these responses is applied. If the chain so far now lowers the objective, it is kept. If not,
    and the response gave up a seat that is now empty, the chain goes on from that seat (step 2, the staff already
    in the chain excluded); otherwise, or after ``depth`` links, the chain is undone.
 
-**Weekend takeovers** (``takeovers``) start a chain from a seat that is filled, not empty. Where the weekend limit
-binds and every empty seat lies on a weekend (Curtois & Qu 13 and 20: all 23 and 46 empty seats of stuck rosters,
-with 37 and 56 staff-weekends worked on one day only), a seat is gained only when a weekend worked on one day
-becomes one worked on both: staff member ``b``, who works day ``x`` of a weekend alone, hands that seat to one
-who works the weekend's other day alone (a forced response, as in step 2, among those only); then ``b``, who no
-longer works that weekend, gets a free best response (it may now work another weekend, e.g. on an empty seat).
-If that lowers the objective the move is kept; otherwise the chain goes on from a seat either gave up, as above.
+**Weekend takeovers** (``takeovers``, ``TAKEOVERS``) start a chain from a seat that is filled, not empty, while every
+empty seat lies on a weekend. Where the weekend limit binds and every empty seat lies on a weekend (Curtois & Qu
+13 and 20: all 23 and 46 empty seats of stuck rosters, with 37 and 56 staff-weekends worked on one day only), a
+seat is gained only when a weekend worked on one day becomes one worked on both: staff member ``b``, who works day
+``x`` of a weekend alone, hands that seat to one who works the weekend's other day alone (a forced response, as in
+step 2, among those only); then ``b``, who no longer works that weekend, gets a free best response (it may now
+work another weekend, e.g. on an empty seat). If that lowers the objective the move is kept; otherwise the chain
+goes on from a seat either gave up, as above.
 
 A link's cost is the objective change of that staff member's new roster (own terms and cover) at the head-counts
 as they are then, so a chain's cost is exactly the change of the objective (per-cell terms only: the search is not
@@ -78,9 +79,19 @@ in one; 15 (about 220) 0.86-1.03 s against 0.82-0.86 s; 20 with 14-day windows (
 4.7-4.9 s."""
 TAKEOVERS = True
 """Default of ``takeovers``: also start chains from weekend takeovers (module docstring) wherever some staff member
-works only one day of a two-day weekend and some other staff member only its other day."""
+works only one day of a two-day weekend and some other staff member only its other day, while every empty seat lies
+on a weekend. Curtois & Qu, 60 s, with candidates that fit offered first, with / without takeovers: 20 6,275 / 6,761
+and 6,109 / 6,229 (seeds 0 / 1); 19 3,783 / 3,758 and 3,876 / 4,009; 12 4,150 / 4,141 and 4,040 / 4,342; 13 (seeds
+0-3) 2,571 / 2,566, 2,878 / 2,381, 2,607 / 2,891, 2,451 / 2,606. On 15, whose stuck rosters leave 19 of 42 empty
+seats on weekdays, takeovers offered everywhere were worse on seeds 0-3 (4,410 / 4,926 / 4,604 / 4,404 against
+4,297 / 4,214 / 4,216 / 4,222): hence only while every empty seat is on a weekend."""
 FIT_FIRST = True
-"""Sample a link's candidates among those who :meth:`EjectionChains.fits` the seat first."""
+"""Offer a link first to the staff who :meth:`EjectionChains.fits` its seat (room in their minutes, shifts, shifts
+of the type and weekends), the rest of its ``candidates`` drawn at random; False: all drawn at random. On Curtois &
+Qu 13 and 20, every empty seat of a stuck roster lies on a weekend, and most staff who may work one lack the
+minutes or the weekend, so a random sample of 24 rarely holds one who can take it without passing another seat on.
+From a stuck roster of 20 (6,168), 20 s of windowed chains, seeds 0-2: 5,944 / 6,053 / 5,942 against 6,054 / 6,058
+/ 6,056; from one of 13 (2,726), 30 s: 2,624 / 2,523 / 2,622 against 2,625 / 2,423 / 2,624."""
 PASSES = 3
 """Passes over the empty seats (each tried once per pass, ties between links broken at random) without an
 improvement, with every candidate offered, before the search gives up."""
@@ -324,9 +335,10 @@ class EjectionChains:
 
     def _starts(self, sched: np.ndarray, count: np.ndarray) -> list[tuple[int, int, int]]:
         """Chain starts: (0, day, shift) for each empty seat, then (1, staff, day) for each weekend takeover (only
-        while some seat is empty)."""
-        seats = [(0, d, s) for d, s in self.open_seats(count).tolist()]
-        if not seats or not self.takeovers:
+        while some seat is empty and every empty seat lies on a weekend)."""
+        open_seats = self.open_seats(count)
+        seats = [(0, d, s) for d, s in open_seats.tolist()]
+        if not seats or not self.takeovers or np.any(self.p.weekend_idx[open_seats[:, 0]] < 0):
             return seats
         return seats + [(1, b, x) for b, x in self.takeover_starts(sched).tolist()]
 
