@@ -9,15 +9,15 @@ and alternating path methods"; for nurse rostering Burke, Curtois, Qu and Vanden
 predefined variable depth search for nurse rostering"):
 
 1. pick an empty seat ``(d, s)`` (one more person there lowers the objective);
-2. every staff member who may work it (or ``candidates`` of them: those with room for it first, ``FIT_FIRST``, the
-   rest drawn at random; doubled after each pass over the empty seats that found nothing, with ``escalate``) gets a
+2. every staff member who may work it (or ``candidates`` of them: with ``fit_first`` those with room for it first,
+   the rest drawn at random; doubled after each pass over the empty seats that found nothing, with ``escalate``) gets a
    best response with that cell forced (the labelling search of :mod:`optimizer.roster.pricing`, other values of
    day ``d`` priced out), against everyone else's head-counts;
 3. the cheapest of these responses is applied. If the chain so far now lowers the objective, it is kept. If not,
    and the response gave up a seat that is now empty, the chain goes on from that seat (step 2, the staff already
    in the chain excluded); otherwise, or after ``depth`` links, the chain is undone.
 
-**Weekend takeovers** (``takeovers``, ``TAKEOVERS``) start a chain from a seat that is filled, not empty, while every
+**Weekend takeovers** (``takeovers``, off by default) start a chain from a seat that is filled, not empty, while every
 empty seat lies on a weekend. Where the weekend limit binds and every empty seat lies on a weekend (Curtois & Qu
 13 and 20: all 23 and 46 empty seats of stuck rosters, with 37 and 56 staff-weekends worked on one day only), a
 seat is gained only when a weekend worked on one day becomes one worked on both: staff member ``b``, who works day
@@ -77,21 +77,24 @@ THREAD_MIN_LABELS_PER_DAY = 1000
 Curtois & Qu 13 (about 4,000 labels a day per link, 18 shift types) 12.4-13.5 s in two threads against 17.7-19.4 s
 in one; 15 (about 220) 0.86-1.03 s against 0.82-0.86 s; 20 with 14-day windows (about 360) 5.5-6.4 s against
 4.7-4.9 s."""
-TAKEOVERS = True
+TAKEOVERS = False
 """Default of ``takeovers``: also start chains from weekend takeovers (module docstring) wherever some staff member
 works only one day of a two-day weekend and some other staff member only its other day, while every empty seat lies
 on a weekend. Curtois & Qu, 60 s, with candidates that fit offered first, with / without takeovers: 20 6,275 / 6,761
 and 6,109 / 6,229 (seeds 0 / 1); 19 3,783 / 3,758 and 3,876 / 4,009; 12 4,150 / 4,141 and 4,040 / 4,342; 13 (seeds
 0-3) 2,571 / 2,566, 2,878 / 2,381, 2,607 / 2,891, 2,451 / 2,606. On 15, whose stuck rosters leave 19 of 42 empty
 seats on weekdays, takeovers offered everywhere were worse on seeds 0-3 (4,410 / 4,926 / 4,604 / 4,404 against
-4,297 / 4,214 / 4,216 / 4,222): hence only while every empty seat is on a weekend."""
-FIT_FIRST = True
+4,297 / 4,214 / 4,216 / 4,222): hence only while every empty seat is on a weekend. Off by default, with
+``FIT_FIRST``: two full runs of instances 1-20 (seeds 0 and 1) with both on gave a mean gap of 25.5% and 25.4% on
+13-20 (13 at 112% in both, 20 at 44-48%) against 22.6-23.3% in the previous sessions' runs without them."""
+FIT_FIRST = False
 """Offer a link first to the staff who :meth:`EjectionChains.fits` its seat (room in their minutes, shifts, shifts
 of the type and weekends), the rest of its ``candidates`` drawn at random; False: all drawn at random. On Curtois &
 Qu 13 and 20, every empty seat of a stuck roster lies on a weekend, and most staff who may work one lack the
 minutes or the weekend, so a random sample of 24 rarely holds one who can take it without passing another seat on.
 From a stuck roster of 20 (6,168), 20 s of windowed chains, seeds 0-2: 5,944 / 6,053 / 5,942 against 6,054 / 6,058
-/ 6,056; from one of 13 (2,726), 30 s: 2,624 / 2,523 / 2,622 against 2,625 / 2,423 / 2,624."""
+/ 6,056; from one of 13 (2,726), 30 s: 2,624 / 2,523 / 2,622 against 2,625 / 2,423 / 2,624. Off by default: see
+``TAKEOVERS`` for the full runs."""
 PASSES = 3
 """Passes over the empty seats (each tried once per pass, ties between links broken at random) without an
 improvement, with every candidate offered, before the search gives up."""
@@ -112,7 +115,7 @@ class EjectionChains:
     def __init__(self, problem: RosterProblem, descent: StaffDescent, *, depth: int | None = None,
                  slack: float | None = None, passes: int | None = None, candidates: int | None = CANDIDATES,
                  escalate: bool | None = None, window: int | None = WINDOW, workers: int = WORKERS,
-                 takeovers: bool | None = None) -> None:
+                 takeovers: bool | None = None, fit_first: bool | None = None) -> None:
         depth = DEPTH if depth is None else depth
         slack = SLACK if slack is None else slack
         passes = PASSES if passes is None else passes
@@ -138,7 +141,7 @@ class EjectionChains:
         self.window = window
         self.workers = workers
         self.takeovers = TAKEOVERS if takeovers is None else takeovers
-        self.fit_first = FIT_FIRST
+        self.fit_first = FIT_FIRST if fit_first is None else fit_first
         self._pool: Executor | None = None  # the threads of one call of improve
         self._last_work = 0  # labels the last link's search examined
         self.may = problem.can_work  # who may be put on (d, s) at all (dense: column-generation blocks are small)
@@ -172,19 +175,9 @@ class EjectionChains:
         room &= (sched == s).sum(axis=1) < p.max_shifts_per_type[:, s]
         w = int(p.weekend_idx[d])
         if w >= 0:
-            used = self._weekends_worked(work)
+            used = hard.worked_weekends(p, sched)
             room &= used[:, w] | (used.sum(axis=1) < p.max_weekends)
         out: np.ndarray = room
-        return out
-
-    def _weekends_worked(self, work: np.ndarray) -> np.ndarray:
-        """Bool [E, W]: weekends on which each staff member works at least one day."""
-        wk = self.p.weekend_idx
-        on = np.flatnonzero(wk >= 0)
-        used = np.zeros((self.p.num_staff, self.p.num_weekends), dtype=np.int64)
-        rows, cols = np.nonzero(work[:, on])
-        np.add.at(used, (rows, wk[on][cols]), 1)
-        out: np.ndarray = used > 0
         return out
 
     def takeover_starts(self, sched: np.ndarray) -> np.ndarray:
@@ -194,7 +187,7 @@ class EjectionChains:
         p = self.p
         wk = p.weekend_idx
         work = sched >= 0
-        full = self._weekends_worked(work).sum(axis=1) >= p.max_weekends
+        full = hard.worked_weekends(p, sched).sum(axis=1) >= p.max_weekends
         out: list[np.ndarray] = []
         for w in range(p.num_weekends):
             days = np.flatnonzero(wk == w)
@@ -229,8 +222,8 @@ class EjectionChains:
               rng: np.random.Generator, clock: Any, width: int | None,
               among: np.ndarray | None = None) -> tuple[int, np.ndarray, float] | None:
         """The cheapest response forced onto (d, s) among staff not in ``tabu`` (and in bool [E] ``among`` when
-        given; at most ``width`` of them, drawn at random; None: all) whose cost is below ``limit``: (staff, roster,
-        objective change), or None."""
+        given; at most ``width`` of them, those who fit the seat first with ``fit_first``, the rest drawn at random;
+        None: all) whose cost is below ``limit``: (staff, roster, objective change), or None."""
         ok = self.may[:, d, s] & ~tabu & (sched[:, d] != s)
         group = np.flatnonzero(ok if among is None else ok & among)
         if group.size == 0:

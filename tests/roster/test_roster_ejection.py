@@ -363,8 +363,8 @@ def test_links_are_offered_first_to_staff_with_room_for_the_seat() -> None:
     assert check(p, start).objective == 100
 
     def run(seed: int, fit_first: bool) -> float:
-        chains = EjectionChains(p, StaffDescent(p), candidates=1, depth=1, passes=1, escalate=False)
-        chains.fit_first = fit_first
+        chains = EjectionChains(p, StaffDescent(p), candidates=1, depth=1, passes=1, escalate=False,
+                                fit_first=fit_first)
         assert chains.fits(start, 1, 0).tolist() == [False, True, False, False]
         out, change = chains.improve(start, rng=np.random.default_rng(seed), clock=Budget())
         report = check(p, out)
