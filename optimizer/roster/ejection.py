@@ -86,7 +86,8 @@ and 6,109 / 6,229 (seeds 0 / 1); 19 3,783 / 3,758 and 3,876 / 4,009; 12 4,150 / 
 seats on weekdays, takeovers offered everywhere were worse on seeds 0-3 (4,410 / 4,926 / 4,604 / 4,404 against
 4,297 / 4,214 / 4,216 / 4,222): hence only while every empty seat is on a weekend. Off by default, with
 ``FIT_FIRST``: two full runs of instances 1-20 (seeds 0 and 1) with both on gave a mean gap of 25.5% and 25.4% on
-13-20 (13 at 112% in both, 20 at 44-48%) against 22.6-23.3% in the previous sessions' runs without them."""
+13-20 (13 at 112% in both, 20 at 44-48%) against 24.3% in a full run without them on the same machine (seed 0;
+13 at 109%, 20 at 35.7%)."""
 FIT_FIRST = False
 """Offer a link first to the staff who :meth:`EjectionChains.fits` its seat (room in their minutes, shifts, shifts
 of the type and weekends), the rest of its ``candidates`` drawn at random; False: all drawn at random. On Curtois &
