@@ -338,8 +338,8 @@ class EjectionChains:
 
     def _apply(self, sched: np.ndarray, count: np.ndarray, e: int, row: np.ndarray, tabu: np.ndarray,
                undo: list[tuple[int, np.ndarray]]) -> np.ndarray:
-        """Give staff member ``e`` roster ``row`` (undoably); returns the days whose seats they gave up and that are
-        now empty."""
+        """Give staff member ``e`` roster ``row`` (undoably); returns the seats (int [k, 2]: day, shift) they gave up
+        that are now empty."""
         self.stats.links += 1
         old = sched[e].copy()
         undo.append((e, old))
@@ -348,8 +348,8 @@ class EjectionChains:
         tabu[e] = True
         dropped = np.flatnonzero((old >= 0) & (row != old))
         gain = marginal_cover(self.p, count, self.descent.active)
-        empty: np.ndarray = dropped[gain[dropped, old[dropped]] < -1e-9]
-        return empty
+        empty = dropped[gain[dropped, old[dropped]] < -1e-9]
+        return np.stack([empty, old[empty]], axis=1)
 
     def _extend(self, sched: np.ndarray, count: np.ndarray, d: int, s: int, value: float, tabu: np.ndarray,
                 undo: list[tuple[int, np.ndarray]], running: float, depth: int, rng: np.random.Generator,
@@ -360,16 +360,14 @@ class EjectionChains:
             if link is None:
                 break
             e, row, delta = link
-            old_row = sched[e].copy()
             empty = self._apply(sched, count, e, row, tabu, undo)
             running += delta
             if running < -1e-9:
                 return running, True
             # the seats this link gave up that are now empty: the chain goes on from one of them
-            if empty.size == 0:
+            if empty.shape[0] == 0:
                 break
-            d = int(empty[rng.integers(empty.size)])
-            s = int(old_row[d])
+            d, s = (int(v) for v in empty[rng.integers(empty.shape[0])])
         return running, False
 
     def _takeover(self, sched: np.ndarray, count: np.ndarray, b: int, x: int, value: float, tabu: np.ndarray,
@@ -388,22 +386,20 @@ class EjectionChains:
         if link is None:
             return 0.0, False
         a, row, running = link
-        old_a = sched[a].copy()
-        seats = [(int(d), int(old_a[d])) for d in self._apply(sched, count, a, row, tabu, undo)]
+        seats = self._apply(sched, count, a, row, tabu, undo)
         freed = self._free_response(sched, count, b, self.slack * value - running, clock)
         if freed is not None:
-            old_b = sched[b].copy()
-            seats += [(int(d), int(old_b[d])) for d in self._apply(sched, count, b, freed[0], tabu, undo)]
+            seats = np.concatenate([seats, self._apply(sched, count, b, freed[0], tabu, undo)])
             running += freed[1]
         if running < -1e-9:
             return running, True
         if running > self.slack * value:
             return running, False
         gain = marginal_cover(p, count, self.descent.active)
-        seats = [(d, s2) for d, s2 in seats if gain[d, s2] < -1e-9]  # b may have taken one of a's back
-        if not seats:
+        seats = seats[gain[seats[:, 0], seats[:, 1]] < -1e-9]  # b may have taken one of a's back
+        if seats.shape[0] == 0:
             return running, False
-        d, s2 = seats[int(rng.integers(len(seats)))]
+        d, s2 = (int(v) for v in seats[rng.integers(seats.shape[0])])
         return self._extend(sched, count, d, s2, value, tabu, undo, running, self.depth - 2, rng, clock, width)
 
 
