@@ -93,3 +93,55 @@ def test_seeds_runner_summarises_runs_and_names_bad_settings(capsys: pytest.Capt
     assert table[1].split() == ["A", "2", "3.00", "2.00", "4.00", "0"]
     assert table[2].split() == ["B", "1", "10.00", "10.00", "10.00", "1"]
     assert table[-1].startswith("mean of the per-instance mean gaps: 6.50%")
+
+
+def test_seeds_runner_sets_module_constants_and_pairs_with_a_baseline(capsys: pytest.CaptureFixture[str]) -> None:
+    """A dotted ``--set`` names a solver module constant: set for the variant's runs only and restored after; with
+    ``--baseline`` each seed runs both arms (order alternating with the seed) and a paired table follows. Bad
+    constants (no such module, not an upper-case constant, a value of another type) stop the run, named."""
+    import benchmarks.shift_scheduling_seeds as seeds
+    import optimizer.roster.ejection as ejection
+    from benchmarks.shift_scheduling_seeds import main as seeds_main
+    from benchmarks.shift_scheduling_seeds import paired, split_settings
+
+    before = ejection.CANDIDATES
+    seen: list[object] = []  # the constant's value when each run starts
+    real = seeds.run_instance
+
+    def spy(*args: object, **kwargs: object) -> dict[str, object]:
+        seen.append(ejection.CANDIDATES)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    argv = ["--time-limit", "5", "--seeds", "0", "1", "--baseline",
+            "--set", "optimizer.roster.ejection.CANDIDATES=null", str(INSTANCE1)]
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(seeds, "run_instance", spy)
+        assert seeds_main(argv) == 0
+    assert ejection.CANDIDATES == before
+    out = capsys.readouterr().out.strip().splitlines()
+    rows = [json.loads(line) for line in out if line.startswith("{")]
+    assert [(r["seed"], r["arm"]) for r in rows] == [(0, "variant"), (0, "baseline"), (1, "baseline"),
+                                                      (1, "variant")]
+    assert all(r["objective"] == 607 for r in rows)
+    assert [r["settings"] for r in rows if r["arm"] == "variant"] == [
+        {"optimizer.roster.ejection.CANDIDATES": None}] * 2
+    assert out[-1].split() == ["Instance1", "2", "607.0", "607.0", "+0.0", "0/2/0", "0"]
+    assert seen == [None, before, before, None]
+
+    assert split_settings(["columns_share=0.5", "optimizer.roster.solve.DIVE_SHARE=0"]) == (
+        {"columns_share": 0.5}, {"optimizer.roster.solve.DIVE_SHARE": 0})
+    for bad, named in ((["--set", "optimizer.roster.nowhere.X=1"], "optimizer.roster.nowhere"),
+                       (["--set", "optimizer.roster.ejection.improve=1"], "improve"),
+                       (["--set", "optimizer.roster.ejection.TAKEOVERS=\"yes\""], "TAKEOVERS"),
+                       (["--set", "benchmarks.curtois.X=1"], "benchmarks.curtois.X")):
+        with pytest.raises(SystemExit):
+            seeds_main([*bad, str(INSTANCE1)])
+        assert named in capsys.readouterr().err
+    table = paired([
+        {"instance": "A", "seed": 0, "arm": "baseline", "objective": 100},
+        {"instance": "A", "seed": 0, "arm": "variant", "objective": 90},
+        {"instance": "A", "seed": 1, "arm": "variant", "objective": 130},
+        {"instance": "A", "seed": 1, "arm": "baseline", "objective": 110},
+        {"instance": "A", "seed": 2, "arm": "baseline", "objective": 100},
+        {"instance": "A", "seed": 2, "arm": "variant", "objective": None}])
+    assert table[1].split() == ["A", "2", "105.0", "110.0", "+5.0", "1/0/1", "1"]
