@@ -64,11 +64,12 @@ def split_settings(items: list[str]) -> tuple[dict[str, object], dict[str, objec
     """``NAME=VALUE`` pairs into (RosterParams overrides, module constants by dotted name); raises ValueError naming
     the bad item: an unknown field, a module that does not import, a name that is not an upper-case constant of
     its module, or a value of another type than the constant's (``null`` and numbers for numbers always pass)."""
-    fields = [item for item in items if "." not in item.partition("=")[0]]
+    fields: list[str] = []
     constants: dict[str, object] = {}
     for item in items:
         name, sep, raw = item.partition("=")
         if "." not in name:
+            fields.append(item)  # a RosterParams field: parse_settings checks it
             continue
         if not sep:
             raise ValueError(f"--set {item!r}: expected NAME=VALUE")
