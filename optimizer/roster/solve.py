@@ -14,8 +14,9 @@ first, each with a share of the remaining time in proportion to its number of va
    repaired by dropping shifts until every rule holds and then filling empty seats most expensive first
    (:mod:`optimizer.roster.repair`), is usually a far better first incumbent than the greedy roster.
 3. **Full model**: CP-SAT on the whole component for ``full_model_share`` of the time with the greedy roster
-   as hint (skipped above ``full_model_max_vars`` variables when the greedy roster is feasible). It proves
-   small instances optimal and gives a first incumbent.
+   as hint (skipped above ``full_model_max_vars`` variables when the greedy roster is feasible; only
+   ``FULL_MODEL_PROBE_SHARE`` of the time in column-generation blocks of more than ``FULL_MODEL_PROBE_VARS``
+   variables without a feasible greedy roster). It proves small instances optimal and gives a first incumbent.
 4. **Column generation** (:mod:`optimizer.roster.columns`, up to ``columns_max_staff`` staff and
    ``columns_max_days`` days; without a roster yet, the repaired cover-LP roster is tried first where the repair
    applies (no minimum minutes), then one is built by best responses in turn,
@@ -89,6 +90,18 @@ FULL_MODEL_VARS_PER_SECOND = 25_000.0
 """Shift variables of the full model built per second (measured: the province month's nightly re-plan, 150,000
 variables in 5.6 s). A block that already has a feasible roster skips the full-model phase when building the model
 would take longer than all the time left: the LNS gets the time instead (the nightly re-plan, 2 s)."""
+FULL_MODEL_PROBE_VARS = 20_000
+"""In blocks with column generation that have no roster before the full model (the greedy start broke a rule), the
+full model gets only ``FULL_MODEL_PROBE_SHARE`` of the time when it has more shift variables than this. In 6 s
+CP-SAT finds only a poor first roster or none there (Curtois & Qu 13, 39,936 variables: 19,439 against the best
+known 1,348; 20, 35,260 variables: none), and the construction by best responses that column generation falls
+back on (:meth:`optimizer.roster.descent.StaffDescent.construct`) builds one in under a second (13: 17,618), so the
+seconds go to the search after column generation. Paired 60 s runs on 13 (seeds 0-2): 2,483.0 on average against
+2,705.7, lower in every pair. Below this size the full model keeps ``RosterParams.full_model_share``: the probe
+(``full_model_share=0.02``, seeds 0-2) was no better on 12 (10,452 variables; -1 on average) and worse on 19
+(9,728; +155, higher in 2 of 3), and it proves the small instances optimal."""
+FULL_MODEL_PROBE_SHARE = 0.02
+"""The full model's share of the time in such blocks."""
 COMPLETE_HINTS = True
 """LNS sub-solves get a hint of every model variable, not only the shift variables (:func:`_complete_hint`)."""
 COMPLETE_HINT_MAX_S = 5.0
@@ -279,6 +292,17 @@ def _run_cpsat(m: RosterModel, *, seconds: float, clock: _Clock, params: RosterP
     elif status != cp_model.INFEASIBLE:
         bound = float(solver.best_objective_bound) if np.isfinite(solver.best_objective_bound) else -math.inf
     return _Run(status, schedule, objective, bound, dtime)
+
+
+def full_model_share(params: RosterParams, *, columns: bool, has_roster: bool, num_vars: int) -> float:
+    """Share of the time left that the full model gets: all of it without LNS, ``params.full_model_share`` in
+    general, at most ``FULL_MODEL_PROBE_SHARE`` in a block with column generation (``columns``) that has no
+    feasible roster yet (``has_roster``) and more than ``FULL_MODEL_PROBE_VARS`` shift variables."""
+    if not params.use_lns:
+        return 1.0
+    if columns and not has_roster and num_vars > FULL_MODEL_PROBE_VARS:
+        return min(params.full_model_share, FULL_MODEL_PROBE_SHARE)
+    return params.full_model_share
 
 
 def count_variables(problem: RosterProblem) -> int:
@@ -645,7 +669,7 @@ def _solve_block(problem: RosterProblem, *, clock: _Clock, params: RosterParams,
     skip_full |= params.use_lns and greedy_ok and num_vars > clock.seconds_left() * FULL_MODEL_VARS_PER_SECOND
     if not skip_full:
         m = build_model(problem, rule_ids=rule_ids)
-        share = params.full_model_share if params.use_lns else 1.0
+        share = full_model_share(params, columns=columns_next, has_roster=greedy_ok, num_vars=num_vars)
         run = _run_cpsat(m, seconds=clock.seconds_left() * share, clock=clock, params=params, seed=seed,
                          rel_gap=rel_gap, hint=hint)
         if (run.schedule is None and best is None and run.status != cp_model.INFEASIBLE and not columns_next

@@ -512,3 +512,38 @@ def test_gap_parts_add_up_to_the_distance_from_the_lp(seed: int) -> None:
         assert rc.min() >= -1e-6 and waste.min() >= -1e-6
         assert cg.lp_value + rc.sum() + waste.sum() == pytest.approx(report.objective, abs=1e-6)
     assert checked >= 1
+
+
+def test_full_model_is_only_probed_in_large_column_blocks_without_a_roster(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``full_model_share``: the full model gets ``FULL_MODEL_PROBE_SHARE`` only in a column-generation block without
+    a feasible roster and with more than ``FULL_MODEL_PROBE_VARS`` variables, the parameter's share otherwise and
+    all the time without LNS; a whole solve passes that share to the full model's CP-SAT run and its roster passes
+    the independent checker."""
+    solve_mod = importlib.import_module("optimizer.roster.solve")
+    params = RosterParams(full_model_share=0.5)
+    big = solve_mod.FULL_MODEL_PROBE_VARS + 1
+    probe = solve_mod.FULL_MODEL_PROBE_SHARE
+    assert solve_mod.full_model_share(params, columns=True, has_roster=False, num_vars=big) == probe
+    assert solve_mod.full_model_share(params, columns=True, has_roster=True, num_vars=big) == 0.5
+    assert solve_mod.full_model_share(params, columns=False, has_roster=False, num_vars=big) == 0.5
+    assert solve_mod.full_model_share(params, columns=True, has_roster=False, num_vars=big - 1) == 0.5
+    assert solve_mod.full_model_share(RosterParams(full_model_share=0.01), columns=True, has_roster=False,
+                                      num_vars=big) == 0.01
+    assert solve_mod.full_model_share(RosterParams(use_lns=False), columns=True, has_roster=False,
+                                      num_vars=big) == 1.0
+    p = random_problem(403, E=4, D=10, S=3)
+    real = solve_mod._run_cpsat
+    for probe_vars, expected in ((0, probe), (10**9, 0.5)):
+        monkeypatch.setattr(solve_mod, "FULL_MODEL_PROBE_VARS", probe_vars)
+        asked: list[float] = []
+
+        def spy(m, *, seconds, clock, asked=asked, **kwargs):  # type: ignore[no-untyped-def]
+            if not asked:
+                asked.append(seconds / clock.seconds_left())
+            return real(m, seconds=seconds, clock=clock, **kwargs)
+
+        monkeypatch.setattr(solve_mod, "_run_cpsat", spy)
+        result = solve(p, params=RosterParams(greedy_hint=False, full_model_share=0.5, decompose=False),
+                       stop=Stop(time_limit_s=3, rel_gap=0.0), seed=0)
+        assert asked and asked[0] == pytest.approx(expected, rel=0.05)
+        assert check(p, result.schedule).feasible
