@@ -97,9 +97,10 @@ CP-SAT finds only a poor first roster or none there (Curtois & Qu 13, 39,936 var
 known 1,348; 20, 35,260 variables: none), and the construction by best responses that column generation falls
 back on (:meth:`optimizer.roster.descent.StaffDescent.construct`) builds one in under a second (13: 17,618), so the
 seconds go to the search after column generation. Paired 60 s runs on 13, seeds 0-5: 171.5 lower on average
-(about 6%), lower in 5 of 6 pairs; on 20, 43.5 higher (lower in 2 of 6), within its run-to-run spread. Below this size the full model keeps ``RosterParams.full_model_share``: the probe
-(``full_model_share=0.02``, seeds 0-2) was no better on 12 (10,452 variables; -1 on average) and worse on 19
-(9,728; +155, higher in 2 of 3), and it proves the small instances optimal."""
+(about 6%), lower in 5 of 6 pairs; on 20, 43.5 higher (lower in 2 of 6), within its run-to-run spread. Below this
+size the full model keeps ``RosterParams.full_model_share``: the probe (``full_model_share=0.02``, seeds 0-2) was
+no better on 12 (10,452 variables; -1 on average) and worse on 19 (9,728; +155, higher in 2 of 3), and it proves
+the small instances optimal."""
 FULL_MODEL_PROBE_SHARE = 0.02
 """The full model's share of the time in such blocks."""
 COMPLETE_HINTS = True
