@@ -17,9 +17,11 @@ mean, lowest and highest gap to the best known over the seeds, and the mean over
 means. With ``--baseline`` every file and seed is also run without the settings (the two in turn, which goes first
 alternating with the seed, so that a slower spell of the machine hits both), each row marked ``"arm"``
 (``baseline`` or ``variant``), and a paired table follows: per instance the mean objective of each arm, the mean
-of the paired differences (variant minus baseline) and how often the variant was lower, equal or higher. Single
-60 s runs of the larger instances differ by tens of per cent from seed to seed and from run to run, so settings are
-compared here, on the same seeds, rather than on one run each.
+of the paired differences (variant minus baseline) with its standard error, how often the variant was lower, equal
+or higher, and the sign test's p-value of those counts. Single 60 s runs of the larger instances differ by tens of
+per cent from seed to seed and from run to run, so settings are compared here, on the same seeds, rather than on
+one run each; a mean difference within two standard errors, or a sign p-value above 0.05 (three of three lower
+gives 0.25), does not tell a setting from the noise.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import argparse
 import dataclasses
 import importlib
 import json
+import math
 import statistics
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -109,10 +112,31 @@ def constants_set(constants: dict[str, object]) -> Iterator[None]:
             setattr(module, attr, old)
 
 
+def standard_error(delta: list[float]) -> float | None:
+    """Standard error of the mean of the paired differences ``delta`` (sample standard deviation over the square root
+    of their number); None for fewer than two. A mean difference within about two of them is the run-to-run noise
+    (single 60 s runs of Curtois & Qu 13 and 20 differ by several hundred points between seeds)."""
+    if len(delta) < 2:
+        return None
+    return statistics.stdev(delta) / math.sqrt(len(delta))
+
+
+def sign_test(lower: int, higher: int) -> float:
+    """Two-sided exact sign-test p-value of ``lower`` pairs where the variant was lower against ``higher`` where it was
+    higher (ties dropped): the chance of a split at least this uneven if either arm were as likely to win a pair.
+    Three of three lower gives 0.25: too few pairs to tell anything; it takes six of six for 0.031."""
+    n = lower + higher
+    if n == 0:
+        return 1.0
+    tail = sum(math.comb(n, k) for k in range(min(lower, higher) + 1)) / 2**n
+    return min(1.0, 2 * tail)
+
+
 def paired(rows: list[dict[str, object]]) -> list[str]:
     """Table lines comparing the ``variant`` and ``baseline`` rows of the same instance and seed: pairs, mean
-    objective of each, mean difference (variant minus baseline), and how often the variant was lower / equal /
-    higher. Pairs where either run found no feasible roster are counted apart."""
+    objective of each, mean difference (variant minus baseline) with its standard error (:func:`standard_error`),
+    how often the variant was lower / equal / higher, and the two-sided sign test's p-value of those counts
+    (:func:`sign_test`). Pairs where either run found no feasible roster are counted apart."""
     arms: dict[tuple[str, object], dict[str, object]] = {}
     for row in rows:
         arms.setdefault((str(row["instance"]), row["seed"]), {})[str(row["arm"])] = row["objective"]
@@ -124,18 +148,21 @@ def paired(rows: list[dict[str, object]]) -> list[str]:
             diffs.setdefault(name, []).append((float(base), float(var)))
         else:
             missing[name] = missing.get(name, 0) + 1
-    lines = [f"{'instance':<12}{'pairs':>6}{'baseline':>11}{'variant':>11}{'mean diff':>11}"
-             f"{'lower/equal/higher':>20}{'unpaired':>10}"]
+    lines = [f"{'instance':<12}{'pairs':>6}{'baseline':>11}{'variant':>11}{'mean diff':>11}{'s.e.':>9}"
+             f"{'lower/equal/higher':>20}{'sign p':>8}{'unpaired':>10}"]
     for name in sorted(set(diffs) | set(missing), key=lambda n: (len(n), n)):
         pairs = diffs.get(name, [])
         if pairs:
             delta = [v - b for b, v in pairs]
-            counts = f"{sum(d < 0 for d in delta)}/{sum(d == 0 for d in delta)}/{sum(d > 0 for d in delta)}"
+            lower, higher = sum(d < 0 for d in delta), sum(d > 0 for d in delta)
+            counts = f"{lower}/{len(delta) - lower - higher}/{higher}"
+            se = standard_error(delta)
             lines.append(f"{name:<12}{len(pairs):>6}{statistics.fmean(b for b, _ in pairs):>11.1f}"
                          f"{statistics.fmean(v for _, v in pairs):>11.1f}{statistics.fmean(delta):>+11.1f}"
-                         f"{counts:>20}{missing.get(name, 0):>10}")
+                         f"{'-' if se is None else f'{se:.1f}':>9}{counts:>20}{sign_test(lower, higher):>8.3f}"
+                         f"{missing.get(name, 0):>10}")
         else:
-            lines.append(f"{name:<12}{0:>6}{'':>11}{'':>11}{'':>11}{'':>20}{missing.get(name, 0):>10}")
+            lines.append(f"{name:<12}{0:>6}{'':>11}{'':>11}{'':>11}{'':>9}{'':>20}{'':>8}{missing.get(name, 0):>10}")
     return lines
 
 

@@ -102,7 +102,7 @@ def test_seeds_runner_sets_module_constants_and_pairs_with_a_baseline(capsys: py
     import benchmarks.shift_scheduling_seeds as seeds
     import optimizer.roster.ejection as ejection
     from benchmarks.shift_scheduling_seeds import main as seeds_main
-    from benchmarks.shift_scheduling_seeds import paired, split_settings
+    from benchmarks.shift_scheduling_seeds import paired, sign_test, split_settings, standard_error
 
     before = ejection.CANDIDATES
     seen: list[object] = []  # the constant's value when each run starts
@@ -125,7 +125,7 @@ def test_seeds_runner_sets_module_constants_and_pairs_with_a_baseline(capsys: py
     assert all(r["objective"] == 607 for r in rows)
     assert [r["settings"] for r in rows if r["arm"] == "variant"] == [
         {"optimizer.roster.ejection.CANDIDATES": None}] * 2
-    assert out[-1].split() == ["Instance1", "2", "607.0", "607.0", "+0.0", "0/2/0", "0"]
+    assert out[-1].split() == ["Instance1", "2", "607.0", "607.0", "+0.0", "0.0", "0/2/0", "1.000", "0"]
     assert seen == [None, before, before, None]
 
     assert split_settings(["columns_share=0.5", "optimizer.roster.solve.DIVE_SHARE=0"]) == (
@@ -144,4 +144,13 @@ def test_seeds_runner_sets_module_constants_and_pairs_with_a_baseline(capsys: py
         {"instance": "A", "seed": 1, "arm": "baseline", "objective": 110},
         {"instance": "A", "seed": 2, "arm": "baseline", "objective": 100},
         {"instance": "A", "seed": 2, "arm": "variant", "objective": None}])
-    assert table[1].split() == ["A", "2", "105.0", "110.0", "+5.0", "1/0/1", "1"]
+    # differences -10 and +20: mean +5, standard deviation 21.21, standard error 15.0; one lower, one higher: p = 1
+    assert table[1].split() == ["A", "2", "105.0", "110.0", "+5.0", "15.0", "1/0/1", "1.000", "1"]
+    assert standard_error([3.0]) is None
+    assert standard_error([-10.0, 20.0]) == pytest.approx(15.0)
+    # exact binomial tails: 3 of 3 lower 2 * 1/8; 6 of 6 2 * 1/64; 5 lower 1 higher 2 * 7/64; an even split 1
+    assert sign_test(3, 0) == pytest.approx(0.25)
+    assert sign_test(0, 6) == pytest.approx(2 / 64)
+    assert sign_test(5, 1) == pytest.approx(14 / 64)
+    assert sign_test(2, 2) == 1.0
+    assert sign_test(0, 0) == 1.0
