@@ -37,6 +37,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
 
+from scipy.stats import binomtest
+
 from benchmarks.shift_scheduling import run_instance
 from optimizer.roster import RosterParams
 
@@ -124,12 +126,12 @@ def standard_error(delta: list[float]) -> float | None:
 def sign_test(lower: int, higher: int) -> float:
     """Two-sided exact sign-test p-value of ``lower`` pairs where the variant was lower against ``higher`` where it was
     higher (ties dropped): the chance of a split at least this uneven if either arm were as likely to win a pair.
-    Three of three lower gives 0.25: too few pairs to tell anything; it takes six of six for 0.031."""
+    Three of three lower gives 0.25: too few pairs to tell anything; it takes six of six for 0.031. The binomial test
+    is scipy's (``scipy.stats.binomtest`` at one half)."""
     n = lower + higher
     if n == 0:
         return 1.0
-    tail = sum(math.comb(n, k) for k in range(min(lower, higher) + 1)) / 2**n
-    return min(1.0, 2 * tail)
+    return float(binomtest(lower, n, 0.5).pvalue)
 
 
 def paired(rows: list[dict[str, object]]) -> list[str]:

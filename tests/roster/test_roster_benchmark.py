@@ -147,6 +147,9 @@ def test_seeds_runner_sets_module_constants_and_pairs_with_a_baseline(capsys: py
     # differences -10 and +20: mean +5, standard deviation 21.21, standard error 15.0; one lower, one higher: p = 1
     assert table[1].split() == ["A", "2", "105.0", "110.0", "+5.0", "15.0", "1/0/1", "1.000", "1"]
     assert standard_error([3.0]) is None
+    single = paired([{"instance": "B", "seed": 0, "arm": "baseline", "objective": 50},
+                     {"instance": "B", "seed": 0, "arm": "variant", "objective": 40}])
+    assert single[1].split() == ["B", "1", "50.0", "40.0", "-10.0", "-", "1/0/0", "1.000", "0"]
     assert standard_error([-10.0, 20.0]) == pytest.approx(15.0)
     # exact binomial tails: 3 of 3 lower 2 * 1/8; 6 of 6 2 * 1/64; 5 lower 1 higher 2 * 7/64; an even split 1
     assert sign_test(3, 0) == pytest.approx(0.25)
