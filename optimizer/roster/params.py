@@ -46,7 +46,8 @@ class RosterParams:
     columns_max_days : int
         Column generation only for horizons of at most this many days (default 120): beyond, its labelling pricing
         is too slow to converge (182 days: the LP stalls at several times the optimum), and staff-wise descent
-        gets its time instead.
+        gets its time instead (from a first roster built towards a plan of the weekends, where they are limited:
+        :mod:`optimizer.roster.weekends`).
     columns_share : float
         Largest share of the remaining time given to column generation (default 0.6).
     master_lp : str

@@ -20,7 +20,9 @@ first, each with a share of the remaining time in proportion to its number of va
 4. **Column generation** (:mod:`optimizer.roster.columns`, up to ``columns_max_staff`` staff and
    ``columns_max_days`` days; without a roster yet, the repaired cover-LP roster is tried first where the repair
    applies (no minimum minutes), then one is built by best responses in turn,
-   :meth:`optimizer.roster.descent.StaffDescent.construct`; on longer horizons staff-wise descent in batches of
+   :meth:`optimizer.roster.descent.StaffDescent.construct`; on longer horizons where the weekends each staff member
+   may work are limited, that roster is built towards a plan of the weekend days solved first by CP-SAT
+   (:mod:`optimizer.roster.weekends`, ``WEEKEND_SHARE``), and staff-wise descent in batches of
    ``DESCENT_ONLY_BATCH`` gets ``DESCENT_ONLY_SHARE`` of the time instead and LNS with descent the rest): the master LP
    over whole staff rosters gives a Lagrangian bound far stronger than CP-SAT's. Two rosters are built from the LP:
    the rounded LP roster (per staff member the column of largest weight) and one of best responses in turn against
@@ -77,6 +79,7 @@ from optimizer.roster.params import RosterParams
 from optimizer.roster.problem import FREE, OFF, RosterProblem
 from optimizer.roster.repair import drop_to_feasible, fill_cover, repair_applies
 from optimizer.roster.result import RosterResult, Status
+from optimizer.roster.weekends import guided_problem, weekend_problem, weekends_bind
 from optimizer.stop import Stop
 
 log = logging.getLogger("optimizer.roster.solve")
@@ -144,6 +147,14 @@ three seeds, mean without / with: Curtois & Qu instance 20 (20 s after its desce
 7,792, and end to end (60 s, seeds 0-2) 8,272 / 7,428, 7,819 / 7,576 and 8,809 / 8,431. With column generation it was not
 clearly better: 19 (20 s from 5,079) 4,366 / 4,229 but end to end 4,044 / 3,797 and 3,863 / 4,516; 13 (30 s from
 4,839) 3,812 / 3,892."""
+WEEKEND_SHARE = 0.25
+"""In blocks whose horizon is too long for column generation and whose weekends are limited
+(:func:`optimizer.roster.weekends.weekends_bind`), the first roster is built towards a plan of the weekend days
+solved first by CP-SAT for this share of the time left (0: never; :mod:`optimizer.roster.weekends`)."""
+WEEKEND_GUIDE_WEIGHT = 0.6
+"""Worth of keeping a planned weekend shift in the guided construction, as a share of the seat's under-cover weight."""
+WEEKEND_DESCENT_SHARE = 0.25
+"""Share of the time left given to staff-wise descent on the guided problem after the guided construction."""
 EXPECTED_START = True
 """After column generation, also build a roster by best responses in turn against the master LP's expected cover
 (:meth:`optimizer.roster.descent.StaffDescent.construct` with ``expected``) and descend from it as well as from the
@@ -773,6 +784,36 @@ def _descend(problem: RosterProblem, start: np.ndarray, best: np.ndarray, best_o
     return best, best_obj
 
 
+def _weekend_start(problem: RosterProblem, *, clock: _Clock, params: RosterParams, seed: int,
+                   stats: dict[str, float]) -> np.ndarray | None:
+    """A first roster towards a plan of the weekends (:mod:`optimizer.roster.weekends`): CP-SAT on the weekend days
+    alone for ``WEEKEND_SHARE`` of the time left, then best responses in turn and staff-wise descent (for
+    ``WEEKEND_DESCENT_SHARE``) on the problem guided to that plan. None when CP-SAT finds no weekend plan; the
+    caller checks the roster against the real problem."""
+    rule_ids = params.rule_ids
+    sub, sub_rules = weekend_problem(problem, rule_ids)
+    run = _run_cpsat(build_model(sub, rule_ids=sub_rules), seconds=clock.seconds_left() * WEEKEND_SHARE,
+                     clock=clock, params=params, seed=seed, rel_gap=0.0, hint=None)
+    if run.schedule is None:
+        stats["weekend_plan_objective"] = math.nan
+        return None
+    weekend = problem.weekend_idx >= 0
+    short = np.maximum(problem.cover_min - staffed(problem, run.schedule), 0)[weekend]
+    stats.update(weekend_plan_objective=run.objective, weekend_plan_short=float(short.sum()))
+    guided, guided_rules = guided_problem(problem, run.schedule, weight_share=WEEKEND_GUIDE_WEIGHT, rule_ids=rule_ids)
+    rng = np.random.default_rng(seed)
+    phase = _sub_clock(clock, CONSTRUCT_SHARE)
+    before = phase.dtime_left
+    built = StaffDescent(guided, rule_ids=guided_rules).construct(rng=rng, clock=phase)
+    clock.charge(before - phase.dtime_left)
+    phase = _sub_clock(clock, WEEKEND_DESCENT_SHARE)
+    before = phase.dtime_left
+    built, _ = StaffDescent(guided, rule_ids=guided_rules, batch=DESCENT_ONLY_BATCH).improve(
+        built, rng=rng, clock=phase, max_sweeps=1000)
+    clock.charge(before - phase.dtime_left)
+    return built
+
+
 def master_solver(master_lp: str, num_staff: int) -> str:
     """The master LP solver for ``RosterParams.master_lp`` on a block of ``num_staff`` staff (see
     ``IPM_MASTER_MIN_STAFF``)."""
@@ -789,11 +830,16 @@ def _column_phase(problem: RosterProblem, best: np.ndarray | None, best_obj: flo
     rule_ids = params.rule_ids
     t0 = time.perf_counter()
     if best is None:
-        # no roster yet: best responses in turn build one (a first incumbent and master columns)
-        phase = _sub_clock(clock, CONSTRUCT_SHARE)
-        before = phase.dtime_left
-        built = StaffDescent(problem, rule_ids=rule_ids).construct(rng=np.random.default_rng(seed), clock=phase)
-        clock.charge(before - phase.dtime_left)
+        # no roster yet: best responses in turn build one (a first incumbent and master columns); on long horizons
+        # where weekends are scarce, towards a plan of the weekends solved first
+        built = None
+        if problem.num_days > params.columns_max_days and WEEKEND_SHARE > 0 and weekends_bind(problem, rule_ids):
+            built = _weekend_start(problem, clock=clock, params=params, seed=seed, stats=stats)
+        if built is None:
+            phase = _sub_clock(clock, CONSTRUCT_SHARE)
+            before = phase.dtime_left
+            built = StaffDescent(problem, rule_ids=rule_ids).construct(rng=np.random.default_rng(seed), clock=phase)
+            clock.charge(before - phase.dtime_left)
         ev = evaluate_schedule(problem, built, rule_ids=rule_ids)
         stats["constructed_objective"] = float(ev.objective) if ev.is_feasible else math.nan
         if ev.is_feasible:

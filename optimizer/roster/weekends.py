@@ -1,0 +1,93 @@
+"""Weekends first: who works which weekend, solved before the rest of a long roster, then a roster guided to it.
+
+Where each staff member may work only some of the weekends (``max_weekends``), weekend seats are the scarcest
+resource: an empty weekend seat is filled only by someone who works both days of their weekends instead of one,
+or gives up another weekend, and no move of one staff member does that (see the weekend-swap neighbourhood of
+:mod:`optimizer.roster.solve`). On Curtois & Qu instance 20 (50 staff, 182 days, 13 of 26 weekends each), every
+empty seat of the rosters that staff-wise descent and LNS reach lies on a weekend (50-51 of them), and weekdays are
+over-covered (the minimum minutes force about 660 shifts more than the weekday cover asks for).
+
+So the weekend days are planned first, alone (:func:`weekend_problem`): every free weekday cell fixed off, and the
+rules that only make sense over whole runs of days dropped (minimum and maximum consecutive days, minimum days off
+in a row, minimum total minutes, fairness). What remains (one shift a day, Saturday-to-Sunday successions, allowed
+shift types, unavailable days, maximum weekends, per-type and total maxima, cover, requests on weekend days) is a
+model of about a fifth of the variables, which CP-SAT solves far better than the whole roster (instance 20: 39-43
+empty weekend seats in 15 s, against the 50-51 the whole-roster search ends with in 60 s). Its roster is no
+roster of the whole problem (weekdays are empty) and its bound is no bound of it (weekdays fixed off restricts it).
+
+The whole roster is then built by best responses and staff-wise descent on the *guided* problem
+(:func:`guided_problem`): each weekend cell that roster works becomes a shift-on request of the staff member for
+that shift, worth a share of the seat's under-cover weight. Each staff member's best response then takes their
+planned weekends where their weekday rules allow it and gives up a planned weekend day only for more than it is
+worth. The result is a feasible roster of the real problem, from which the usual descent and LNS go on.
+
+Source: practice of rostering heuristics: decomposing by the most constrained resource first (e.g. weekend
+patterns assigned before shifts, as in Burke et al., "The state of the art of nurse rostering", J. Scheduling 7,
+2004, section on decomposition), measured here on the Curtois & Qu instances (``benchmarks/RESULTS.md``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from optimizer.roster import constraints as hard
+from optimizer.roster import objectives as soft
+from optimizer.roster.evaluate import select_rules
+from optimizer.roster.problem import FREE, OFF, RosterProblem
+
+DROPPED_RULES = frozenset({hard.MIN_TOTAL_MINUTES, hard.MAX_CONSECUTIVE_DAYS, hard.MIN_CONSECUTIVE_DAYS,
+                           hard.MIN_CONSECUTIVE_DAYS_OFF, soft.FAIR_TOTAL_SHIFTS, soft.FAIR_NIGHT_SHIFTS,
+                           soft.FAIR_WEEKEND_SHIFTS})
+"""Rules and terms left out of the weekend problem: with every weekday off they would judge runs and totals that
+the weekdays complete later (a lone Saturday is a run of one day until its Friday is planned)."""
+
+
+def weekends_bind(problem: RosterProblem, rule_ids: tuple[str, ...] | None = None) -> bool:
+    """Whether planning weekends first applies: the maximum-weekends rule and the under-cover term are in force,
+    the horizon holds at least two weekends, some weekend day asks for cover, and some staff member with free
+    weekend cells may work fewer weekends than the horizon has."""
+    p = problem
+    ids = {r.id for r in select_rules(rule_ids)}
+    if hard.MAX_WEEKENDS not in ids or soft.UNDER_COVER not in ids or p.num_weekends < 2:
+        return False
+    weekend = p.weekend_idx >= 0
+    if not np.any(p.cover_min[weekend] > 0):
+        return False
+    free_weekend = ((p.fixed == FREE) & weekend[None, :]).any(axis=1)
+    return bool(np.any(free_weekend & (p.max_weekends < p.num_weekends)))
+
+
+def weekend_problem(problem: RosterProblem, rule_ids: tuple[str, ...] | None = None
+                    ) -> tuple[RosterProblem, tuple[str, ...]]:
+    """The weekend days alone: ``problem`` with every free weekday cell fixed off, and the rule ids (those in
+    force but :data:`DROPPED_RULES`) to model it with."""
+    p = problem
+    weekday = (p.weekend_idx < 0)[None, :]
+    fixed = np.where(weekday & (p.fixed == FREE), OFF, p.fixed).astype(np.int64)
+    ids = tuple(r.id for r in select_rules(rule_ids) if r.id not in DROPPED_RULES)
+    return p.replace(fixed=fixed), ids
+
+
+def guided_problem(problem: RosterProblem, roster: np.ndarray, *, weight_share: float,
+                   rule_ids: tuple[str, ...] | None = None) -> tuple[RosterProblem, tuple[str, ...] | None]:
+    """``problem`` with a shift-on request for every free weekend cell ``roster`` works, each worth
+    ``weight_share`` of that seat's under-cover weight (at least 1 point), and the rule ids to judge it by (those
+    given plus the shift-on requests). Raises ``ValueError`` naming ``roster`` when its shape is wrong or
+    ``weight_share`` when it is not positive."""
+    p = problem
+    roster = np.asarray(roster)
+    if roster.shape != (p.num_staff, p.num_days):
+        raise ValueError(f"roster: expected shape {(p.num_staff, p.num_days)}, got {roster.shape}")
+    if not weight_share > 0:
+        raise ValueError(f"weight_share: must be > 0, got {weight_share}")
+    planned = (roster >= 0) & (p.fixed == FREE) & (p.weekend_idx >= 0)[None, :]
+    e, d = np.nonzero(planned)
+    s = roster[e, d].astype(np.int64)
+    weight = np.maximum(np.rint(weight_share * p.under_weight[d, s]), 1).astype(np.int64)
+    guided = p.replace(
+        on_request_staff=np.concatenate([p.on_request_staff, e]).astype(np.int64),
+        on_request_day=np.concatenate([p.on_request_day, d]).astype(np.int64),
+        on_request_shift=np.concatenate([p.on_request_shift, s]).astype(np.int64),
+        on_request_weight=np.concatenate([p.on_request_weight, weight]).astype(np.int64))
+    ids = None if rule_ids is None else tuple(dict.fromkeys((*rule_ids, soft.SHIFT_ON_REQUESTS)))
+    return guided, ids

@@ -1,0 +1,153 @@
+"""Weekends first (:mod:`optimizer.roster.weekends`): the weekend problem, the guided problem, and the start that a
+long-horizon solve builds from them, checked by the independent roster checker."""
+
+from __future__ import annotations
+
+import importlib
+import math
+import time
+
+import numpy as np
+import pytest
+
+from optimizer.roster import FREE, OFF, RosterParams, RosterProblem, build_model, evaluate_schedule
+from optimizer.roster import constraints as hard
+from optimizer.roster import objectives as soft
+from optimizer.roster.constraints import staffed
+from optimizer.roster.descent import StaffDescent
+from optimizer.roster.weekends import DROPPED_RULES, guided_problem, weekend_problem, weekends_bind
+
+try:  # tests/ may or may not become a package
+    from tests.roster_checker import evaluate, roster_from_schedule, spec_from_problem
+except ImportError:  # pragma: no cover - depends on sys.path layout
+    from roster_checker import evaluate, roster_from_schedule, spec_from_problem
+
+solve_mod = importlib.import_module("optimizer.roster.solve")
+
+
+def three_weekends(**kw: object) -> RosterProblem:
+    """Three weeks from a Monday, one shift type, six staff who may each work one weekend. Weekend 0 (days 5, 6)
+    needs one person a day, weekend 1 one on Saturday (day 12), weekend 2 (days 19, 20) four a day: all seven
+    staff-weekends' worth of seats can be covered only if someone works both days of weekend 0."""
+    D, E = 21, 6
+    cover = np.zeros((D, 1), dtype=np.int64)
+    cover[[5, 6, 12], 0] = 1
+    cover[[19, 20], 0] = 4
+    fields: dict[str, object] = dict(cover_min=cover, is_allowed=np.ones((E, 1), dtype=bool),
+                                     max_weekends=np.ones(E, dtype=np.int64))
+    fields.update(kw)
+    return RosterProblem(**fields)  # type: ignore[arg-type]
+
+
+def check(problem: RosterProblem, schedule: np.ndarray):  # type: ignore[no-untyped-def]
+    return evaluate(spec_from_problem(problem), roster_from_schedule(schedule))
+
+
+def test_weekends_bind_only_where_weekends_are_limited_and_asked_for() -> None:
+    p = three_weekends()
+    assert weekends_bind(p)
+    assert not weekends_bind(p.replace(max_weekends=np.full(6, 3, dtype=np.int64)))
+    assert not weekends_bind(p, rule_ids=tuple(r for r in (hard.ONE_SHIFT_PER_DAY, soft.UNDER_COVER)))
+    assert not weekends_bind(p, rule_ids=(hard.MAX_WEEKENDS, soft.OVER_COVER))
+    weekday_only = np.zeros((21, 1), dtype=np.int64)
+    weekday_only[[0, 7, 14], 0] = 1
+    assert not weekends_bind(p.replace(cover_min=weekday_only))
+    fixed = np.full((6, 21), OFF, dtype=np.int64)
+    assert not weekends_bind(p.replace(fixed=fixed))  # nothing left to plan
+
+
+def test_weekend_problem_fixes_free_weekdays_off_and_drops_run_rules() -> None:
+    fixed = np.full((6, 21), FREE, dtype=np.int64)
+    fixed[0, 2] = 0  # a fixed weekday shift stays
+    fixed[1, 5] = OFF  # a fixed weekend day stays
+    p = three_weekends(fixed=fixed, min_consecutive_days=np.full(6, 2, dtype=np.int64))
+    sub, ids = weekend_problem(p)
+    weekend = p.weekend_idx >= 0
+    assert np.all(sub.fixed[:, weekend] == fixed[:, weekend])
+    assert sub.fixed[0, 2] == 0
+    others = np.ones((6, 21), dtype=bool)
+    others[0, 2] = False
+    assert np.all(sub.fixed[others & ~weekend[None, :]] == OFF)
+    assert set(ids).isdisjoint(DROPPED_RULES)
+    assert hard.MAX_WEEKENDS in ids and soft.UNDER_COVER in ids and hard.FORBIDDEN_SUCCESSIONS in ids
+    assert set(weekend_problem(p, rule_ids=(hard.MAX_WEEKENDS, hard.MIN_CONSECUTIVE_DAYS))[1]) == {hard.MAX_WEEKENDS}
+
+
+def test_weekend_plan_covers_every_weekend_seat_and_guides_a_feasible_roster() -> None:
+    """The weekend plan puts someone on both days of weekend 0 (the only way to fill all ten weekend seats with six
+    staff-weekends); construction and descent on the guided problem keep it in a roster of the real problem that the
+    checker accepts."""
+    p = three_weekends(min_consecutive_days=np.full(6, 2, dtype=np.int64))
+    sub, ids = weekend_problem(p)
+    run = solve_mod._run_cpsat(build_model(sub, rule_ids=ids), seconds=10, clock=_clock(10),
+                               params=RosterParams(), seed=0, rel_gap=0.0, hint=None)
+    plan = run.schedule
+    assert plan is not None
+    assert np.all(plan[:, p.weekend_idx < 0] == OFF)
+    assert np.all(staffed(p, plan)[p.weekend_idx >= 0] >= p.cover_min[p.weekend_idx >= 0])
+    both = (plan[:, 5] >= 0) & (plan[:, 6] >= 0)
+    assert both.sum() == 1
+    guided, guided_ids = guided_problem(p, plan, weight_share=0.6)
+    descent = StaffDescent(guided, rule_ids=guided_ids)
+    built, _ = descent.improve(descent.construct(rng=np.random.default_rng(0)), rng=np.random.default_rng(0))
+    report = check(p, built)
+    assert report.feasible, report.violations
+    assert report.terms.get("under", 0) == 0
+
+
+def test_guided_problem_asks_for_each_planned_weekend_shift() -> None:
+    p = three_weekends(under_weight=np.full((21, 1), 90, dtype=np.int64))
+    plan = np.full((6, 21), OFF, dtype=np.int64)
+    plan[0, [5, 6]] = 0
+    plan[1, 12] = 0
+    plan[2, 3] = 0  # a weekday: not planned by the weekend problem, no request
+    guided, ids = guided_problem(p, plan, weight_share=0.5)
+    added = guided.on_request_staff.size - p.on_request_staff.size
+    assert added == 3
+    pairs = zip(guided.on_request_staff[-3:].tolist(), guided.on_request_day[-3:].tolist(), strict=True)
+    assert sorted(pairs) == [(0, 5), (0, 6), (1, 12)]
+    assert np.all(guided.on_request_weight[-3:] == 45) and np.all(guided.on_request_shift[-3:] == 0)
+    assert ids is None
+    assert set(guided_problem(p, plan, weight_share=0.5, rule_ids=(hard.MAX_WEEKENDS,))[1]) == \
+        {hard.MAX_WEEKENDS, soft.SHIFT_ON_REQUESTS}
+    # the plan itself grants every added request; an empty roster misses all three
+    off = np.full((6, 21), OFF, dtype=np.int64)
+    missed = (evaluate_schedule(guided, off).term_totals[soft.SHIFT_ON_REQUESTS]
+              - evaluate_schedule(p, off).term_totals[soft.SHIFT_ON_REQUESTS])
+    assert missed == 135
+    assert evaluate_schedule(guided, plan).term_totals[soft.SHIFT_ON_REQUESTS] == \
+        evaluate_schedule(p, plan).term_totals[soft.SHIFT_ON_REQUESTS]
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    (dict(roster=np.zeros((2, 2), dtype=np.int64), weight_share=0.5), "roster: expected shape"),
+    (dict(roster=np.full((6, 21), OFF, dtype=np.int64), weight_share=0.0), "weight_share: must be > 0"),
+])
+def test_guided_problem_names_bad_input(kwargs: dict[str, object], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        guided_problem(three_weekends(), **kwargs)  # type: ignore[arg-type]
+
+
+def _clock(seconds: float):  # type: ignore[no-untyped-def]
+    return solve_mod._Clock(deadline=time.perf_counter() + seconds, dtime_left=seconds * 0.5, deterministic=True,
+                            dtime_per_second=0.5)
+
+
+@pytest.mark.parametrize("share", [0.25, 0.0])
+def test_long_horizon_start_is_built_towards_the_weekend_plan(share: float, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without a roster, a block whose horizon is longer than ``columns_max_days`` builds its first roster through
+    the weekend plan (``WEEKEND_SHARE`` > 0) or directly (0); either roster passes the independent checker."""
+    monkeypatch.setattr(solve_mod, "WEEKEND_SHARE", share)
+    p = three_weekends(min_consecutive_days=np.full(6, 2, dtype=np.int64),
+                       min_total_minutes=np.full(6, 480 * 6, dtype=np.int64))
+    stats: dict[str, float] = {}
+    params = RosterParams(columns_max_days=14)
+    best, best_obj, _, _, _ = solve_mod._column_phase(p, None, math.inf, -math.inf, "", clock=_clock(10),
+                                                      params=params, seed=0, stats=stats)
+    assert best is not None
+    report = check(p, best)
+    assert report.feasible, report.violations
+    assert report.objective == best_obj
+    assert ("weekend_plan_short" in stats) == (share > 0)
+    if share > 0:
+        assert stats["weekend_plan_short"] == 0
