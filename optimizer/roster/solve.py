@@ -784,6 +784,22 @@ def _descend(problem: RosterProblem, start: np.ndarray, best: np.ndarray, best_o
     return best, best_obj
 
 
+def _weekend_plan(problem: RosterProblem, *, share: float, clock: _Clock, params: RosterParams, seed: int,
+                  stats: dict[str, float]) -> np.ndarray | None:
+    """CP-SAT on the weekend days alone (:func:`optimizer.roster.weekends.weekend_problem`) for ``share`` of the time
+    left: the plan (weekdays off), or None when it finds none."""
+    sub, sub_rules = weekend_problem(problem, params.rule_ids)
+    run = _run_cpsat(build_model(sub, rule_ids=sub_rules), seconds=clock.seconds_left() * share, clock=clock,
+                     params=params, seed=seed, rel_gap=0.0, hint=None)
+    if run.schedule is None:
+        stats["weekend_plan_objective"] = math.nan
+        return None
+    weekend = problem.weekend_idx >= 0
+    short = np.maximum(problem.cover_min - staffed(problem, run.schedule), 0)[weekend]
+    stats.update(weekend_plan_objective=run.objective, weekend_plan_short=float(short.sum()))
+    return run.schedule
+
+
 def _weekend_start(problem: RosterProblem, *, clock: _Clock, params: RosterParams, seed: int,
                    stats: dict[str, float]) -> np.ndarray | None:
     """A first roster towards a plan of the weekends (:mod:`optimizer.roster.weekends`): CP-SAT on the weekend days
@@ -791,16 +807,10 @@ def _weekend_start(problem: RosterProblem, *, clock: _Clock, params: RosterParam
     ``WEEKEND_DESCENT_SHARE``) on the problem guided to that plan. None when CP-SAT finds no weekend plan; the
     caller checks the roster against the real problem."""
     rule_ids = params.rule_ids
-    sub, sub_rules = weekend_problem(problem, rule_ids)
-    run = _run_cpsat(build_model(sub, rule_ids=sub_rules), seconds=clock.seconds_left() * WEEKEND_SHARE,
-                     clock=clock, params=params, seed=seed, rel_gap=0.0, hint=None)
-    if run.schedule is None:
-        stats["weekend_plan_objective"] = math.nan
+    plan = _weekend_plan(problem, share=WEEKEND_SHARE, clock=clock, params=params, seed=seed, stats=stats)
+    if plan is None:
         return None
-    weekend = problem.weekend_idx >= 0
-    short = np.maximum(problem.cover_min - staffed(problem, run.schedule), 0)[weekend]
-    stats.update(weekend_plan_objective=run.objective, weekend_plan_short=float(short.sum()))
-    guided, guided_rules = guided_problem(problem, run.schedule, weight_share=WEEKEND_GUIDE_WEIGHT, rule_ids=rule_ids)
+    guided, guided_rules = guided_problem(problem, plan, weight_share=WEEKEND_GUIDE_WEIGHT, rule_ids=rule_ids)
     rng = np.random.default_rng(seed)
     phase = _sub_clock(clock, CONSTRUCT_SHARE)
     before = phase.dtime_left
