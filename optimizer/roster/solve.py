@@ -805,7 +805,7 @@ def _weekend_start(problem: RosterProblem, *, clock: _Clock, params: RosterParam
     """A first roster towards a plan of the weekends (:mod:`optimizer.roster.weekends`): CP-SAT on the weekend days
     alone for ``WEEKEND_SHARE`` of the time left, then best responses in turn and staff-wise descent (for
     ``WEEKEND_DESCENT_SHARE``) on the problem guided to that plan. None when CP-SAT finds no weekend plan; the
-    caller checks the roster against the real problem."""
+    caller checks the roster against the real problem and builds one without the plan when it breaks a rule."""
     rule_ids = params.rule_ids
     plan = _weekend_plan(problem, share=WEEKEND_SHARE, clock=clock, params=params, seed=seed, stats=stats)
     if plan is None:
@@ -845,6 +845,9 @@ def _column_phase(problem: RosterProblem, best: np.ndarray | None, best_obj: flo
         built = None
         if problem.num_days > params.columns_max_days and WEEKEND_SHARE > 0 and weekends_bind(problem, rule_ids):
             built = _weekend_start(problem, clock=clock, params=params, seed=seed, stats=stats)
+            if built is not None and not evaluate_schedule(problem, built, rule_ids=rule_ids).is_feasible:
+                stats["weekend_start_infeasible"] = 1.0
+                built = None  # the guided responses missed some staff member's rules: build without the plan
         if built is None:
             phase = _sub_clock(clock, CONSTRUCT_SHARE)
             before = phase.dtime_left

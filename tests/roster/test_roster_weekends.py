@@ -151,3 +151,16 @@ def test_long_horizon_start_is_built_towards_the_weekend_plan(share: float, monk
     assert ("weekend_plan_short" in stats) == (share > 0)
     if share > 0:
         assert stats["weekend_plan_short"] == 0
+
+
+def test_long_horizon_start_falls_back_when_the_guided_roster_breaks_a_rule(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A weekend-guided roster that breaks a hard rule is dropped and the roster is built without the plan."""
+    p = three_weekends(min_consecutive_days=np.full(6, 2, dtype=np.int64))
+    broken = np.full((6, 21), OFF, dtype=np.int64)
+    broken[0, 12] = 0  # a lone Saturday: a run of one day
+    monkeypatch.setattr(solve_mod, "_weekend_start", lambda *args, **kwargs: broken)
+    stats: dict[str, float] = {}
+    best, _, _, _, _ = solve_mod._column_phase(p, None, math.inf, -math.inf, "", clock=_clock(10),
+                                               params=RosterParams(columns_max_days=14), seed=0, stats=stats)
+    assert stats["weekend_start_infeasible"] == 1.0
+    assert best is not None and check(p, best).feasible
