@@ -842,10 +842,11 @@ def _column_phase(problem: RosterProblem, best: np.ndarray | None, best_obj: flo
     if best is None:
         # no roster yet: best responses in turn build one (a first incumbent and master columns); on long horizons
         # where weekends are scarce, towards a plan of the weekends solved first
-        built = None
+        built = ev = None
         if problem.num_days > params.columns_max_days and WEEKEND_SHARE > 0 and weekends_bind(problem, rule_ids):
             built = _weekend_start(problem, clock=clock, params=params, seed=seed, stats=stats)
-            if built is not None and not evaluate_schedule(problem, built, rule_ids=rule_ids).is_feasible:
+            ev = None if built is None else evaluate_schedule(problem, built, rule_ids=rule_ids)
+            if ev is not None and not ev.is_feasible:
                 stats["weekend_start_infeasible"] = 1.0
                 built = None  # the guided responses missed some staff member's rules: build without the plan
         if built is None:
@@ -853,7 +854,8 @@ def _column_phase(problem: RosterProblem, best: np.ndarray | None, best_obj: flo
             before = phase.dtime_left
             built = StaffDescent(problem, rule_ids=rule_ids).construct(rng=np.random.default_rng(seed), clock=phase)
             clock.charge(before - phase.dtime_left)
-        ev = evaluate_schedule(problem, built, rule_ids=rule_ids)
+            ev = evaluate_schedule(problem, built, rule_ids=rule_ids)
+        assert ev is not None
         stats["constructed_objective"] = float(ev.objective) if ev.is_feasible else math.nan
         if ev.is_feasible:
             best, best_obj = built, float(ev.objective)

@@ -18,36 +18,27 @@ from optimizer.roster.descent import StaffDescent
 from optimizer.roster.weekends import DROPPED_RULES, guided_problem, weekend_problem, weekends_bind
 
 try:  # tests/ may or may not become a package
-    from tests.roster_checker import evaluate, roster_from_schedule, spec_from_problem
+    from tests.roster.test_roster_solve import check
+    from tests.roster.test_roster_solve import weekend_problem as weekend_fixture
 except ImportError:  # pragma: no cover - depends on sys.path layout
-    from roster_checker import evaluate, roster_from_schedule, spec_from_problem
+    from test_roster_solve import check  # type: ignore[no-redef]
+    from test_roster_solve import weekend_problem as weekend_fixture  # type: ignore[no-redef]
 
 solve_mod = importlib.import_module("optimizer.roster.solve")
 
 
 def three_weekends(**kw: object) -> RosterProblem:
-    """Three weeks from a Monday, one shift type, six staff who may each work one weekend. Weekend 0 (days 5, 6)
-    needs one person a day, weekend 1 one on Saturday (day 12), weekend 2 (days 19, 20) four a day: all seven
-    staff-weekends' worth of seats can be covered only if someone works both days of weekend 0."""
-    D, E = 21, 6
-    cover = np.zeros((D, 1), dtype=np.int64)
-    cover[[5, 6, 12], 0] = 1
-    cover[[19, 20], 0] = 4
-    fields: dict[str, object] = dict(cover_min=cover, is_allowed=np.ones((E, 1), dtype=bool),
-                                     max_weekends=np.ones(E, dtype=np.int64))
-    fields.update(kw)
-    return RosterProblem(**fields)  # type: ignore[arg-type]
-
-
-def check(problem: RosterProblem, schedule: np.ndarray):  # type: ignore[no-untyped-def]
-    return evaluate(spec_from_problem(problem), roster_from_schedule(schedule))
+    """The weekend-swap tests' problem (``test_roster_solve.weekend_problem``: three weeks, one shift type, six staff
+    who may each work one weekend; weekend 0 needs one person a day, weekend 1 one on Saturday, weekend 2 four a day),
+    with ``kw`` replaced: all ten weekend seats are covered only if someone works both days of weekend 0."""
+    return weekend_fixture()[0].replace(**kw)
 
 
 def test_weekends_bind_only_where_weekends_are_limited_and_asked_for() -> None:
     p = three_weekends()
     assert weekends_bind(p)
     assert not weekends_bind(p.replace(max_weekends=np.full(6, 3, dtype=np.int64)))
-    assert not weekends_bind(p, rule_ids=tuple(r for r in (hard.ONE_SHIFT_PER_DAY, soft.UNDER_COVER)))
+    assert not weekends_bind(p, rule_ids=(hard.ONE_SHIFT_PER_DAY, soft.UNDER_COVER))
     assert not weekends_bind(p, rule_ids=(hard.MAX_WEEKENDS, soft.OVER_COVER))
     weekday_only = np.zeros((21, 1), dtype=np.int64)
     weekday_only[[0, 7, 14], 0] = 1
