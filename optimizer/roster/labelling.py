@@ -41,8 +41,8 @@ def extend_day(d: int, e: np.ndarray, grp: np.ndarray, wrun: np.ndarray, orun: n
                acc: np.ndarray, on_keep: np.ndarray,
                ok: np.ndarray, forbid: np.ndarray, max_type: np.ndarray, max_total: np.ndarray, max_run: np.ndarray,
                min_off: np.ndarray, max_minutes: np.ndarray, minutes: np.ndarray, weekend: np.ndarray,
-               max_weekends: np.ndarray, min_run: np.ndarray, after: np.ndarray, top_minutes: np.ndarray,
-               top_minutes_safe: np.ndarray, min_minutes: np.ndarray, cost: np.ndarray, succ_group: np.ndarray,
+               max_weekends: np.ndarray, complete: np.ndarray, min_run: np.ndarray, after: np.ndarray,
+               top_minutes: np.ndarray, top_minutes_safe: np.ndarray, min_minutes: np.ndarray, cost: np.ndarray, succ_group: np.ndarray,
                shift_class: np.ndarray, run_cap: np.ndarray, num_groups: int, total_bucket: int, beam: int,
                prune: bool, use_togo: bool, table: np.ndarray, n_opt: np.ndarray, n_forced: np.ndarray,
                kstar: np.ndarray, short_mins: int, ceiling: np.ndarray, has_keep: bool, keep_val: np.ndarray,
@@ -83,6 +83,12 @@ def extend_day(d: int, e: np.ndarray, grp: np.ndarray, wrun: np.ndarray, orun: n
         if wk >= 0 and new_weekend and wk_count[i] >= max_weekends[ee]:
             work_ok = False
         off_ok = not (worked_y and not exempt[i] and wrun[i] < min_run[ee])
+        if wk >= 0 and same and complete[ee, wk]:
+            # a complete weekend: the second day as the first
+            if wk_flag[i]:
+                off_ok = False
+            else:
+                work_ok = False
         for v in range(S + 1):
             if not ok[ee, d, v]:
                 continue

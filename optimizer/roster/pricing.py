@@ -22,7 +22,10 @@ with numpy over all staff members' labels at once (one numpy step per day):
   shifts it must still work (:func:`cost_to_go`: every rule dropped but one value per day and the count of
   shifts), so labels with different totals in one bucket compare fairly. Labels whose cost plus that bound
   cannot end below the caller's threshold or the kept roster's cost are dropped (exact pruning), and a label
-  that worked fewer weekends at no greater cost, all else equal, dominates (weekends worked only have a maximum).
+  that worked fewer weekends at no greater cost, all else equal, dominates (weekends worked only have a maximum);
+* where weekend seats outnumber the weekend days the staff may work, a weekend is worked on both days or neither
+  (:func:`optimizer.roster.weekends.complete_weekends`): a restriction of the search, not a rule, so the rosters
+  it returns keep the real rules but it may miss one that works a lone weekend day.
 
 With ``total_bucket=1`` and ``beam=1`` the search is exact whenever per-type and minute limits cannot bind
 (tested by enumeration); on long horizons with tightly bounded totals (182 days, 115-117 shifts) bucketed
@@ -50,6 +53,7 @@ from optimizer.roster import objectives as soft
 from optimizer.roster.labelling import BIG_RUN as _BIG_RUN
 from optimizer.roster.labelling import Workspace, extend_day
 from optimizer.roster.problem import FREE, OFF, RosterProblem
+from optimizer.roster.weekends import complete_weekends
 
 ENGINES = ("jit", "numpy")
 """Forms of one day of the labelling search: the compiled kernel (:mod:`optimizer.roster.labelling`, the default)
@@ -242,6 +246,8 @@ class LabelPricer:
             else np.ones(E, np.int64)
         self.max_weekends = p.max_weekends.astype(np.int64) if hard.MAX_WEEKENDS in on \
             else np.full(E, big, np.int64)
+        # both days of a weekend or neither, where weekend seats outnumber the weekend days staff may work
+        self.complete = complete_weekends(p, on)
         self.minutes = np.append(p.shift_minutes.astype(np.int64), 0)
         self.short_mins = max(int(self.minutes[:S].min(initial=1)), 1)
         # succession: classes with the same row of forbidden successors behave alike as "yesterday's class"
@@ -388,6 +394,11 @@ class LabelPricer:
             new_weekend = ~(wk_flag & same)
             cand[:, :S] &= ~(new_weekend & (wk_count >= self.max_weekends[e]))[:, None]
         off_ok = ~(worked_y & ~exempt & (wrun < self.min_run[e]))
+        if wk >= 0 and same:
+            # a complete weekend: the second day as the first
+            whole = self.complete[e, wk]
+            cand[:, :S] &= ~(whole & ~wk_flag)[:, None]
+            off_ok &= ~(whole & wk_flag)
         cand[:, S] &= off_ok
         li, v = np.nonzero(cand)
         examined = int(li.size)
@@ -481,8 +492,8 @@ class LabelPricer:
         kernel: Any = extend_day  # a numba dispatcher: its call signature is not known to the type checker
         out = kernel(
             d, *labels, self.ok, self.forbid, self.max_type, self.max_total, self.max_run, self.min_off,
-            self.max_minutes, self.minutes, self.weekend, self.max_weekends, self.min_run, self.after,
-            self.top_minutes, self.top_minutes_safe, self.min_minutes, cost, self.succ_group, self.shift_class,
+            self.max_minutes, self.minutes, self.weekend, self.max_weekends, self.complete, self.min_run,
+            self.after, self.top_minutes, self.top_minutes_safe, self.min_minutes, cost, self.succ_group, self.shift_class,
             self.run_cap, self.num_groups, int(self.total_bucket), self.beam, self.prune, togo is not None,
             table, n_opt, n_forced, kstar, self.short_mins, ceiling, keep_val is not None,
             keep_val if keep_val is not None else _NO_KEEP, *scratch)

@@ -21,6 +21,10 @@ that shift, worth a share of the seat's under-cover weight. Each staff member's 
 planned weekends where their weekday rules allow it and gives up a planned weekend day only for more than it is
 worth. The result is a feasible roster of the real problem, from which the usual descent and LNS go on.
 
+Where the weekend seats outnumber the weekend days the staff may work at all, the labelling search builds only
+complete weekends (both days or neither, :func:`complete_weekends`), on any horizon: a lone weekend day there wastes
+a weekend day that no one else may work.
+
 Source: practice of rostering heuristics: decomposing by the most constrained resource first (e.g. weekend
 patterns assigned before shifts, as in Burke et al., "The state of the art of nurse rostering", J. Scheduling 7,
 2004, section on decomposition), measured here on the Curtois & Qu instances (``benchmarks/RESULTS.md``).
@@ -55,6 +59,46 @@ def weekends_bind(problem: RosterProblem, rule_ids: tuple[str, ...] | None = Non
         return False
     free_weekend = ((p.fixed == FREE) & weekend[None, :]).any(axis=1)
     return bool(np.any(free_weekend & (p.max_weekends < p.num_weekends)))
+
+
+COMPLETE_WEEKENDS = True
+"""Let :func:`complete_weekends` restrict the labelling search (False: never)."""
+
+
+def complete_weekends(problem: RosterProblem, rule_ids: set[str] | frozenset[str] | tuple[str, ...]) -> np.ndarray:
+    """Bool [E, W]: the two-day weekends on which the labelling search (:mod:`optimizer.roster.pricing`) lets staff
+    member ``e`` work both days or neither, never one alone. All False unless the maximum-weekends rule is among
+    ``rule_ids`` and the weekend seats that under-cover penalises outnumber the weekend days the staff may work
+    at all (twice the weekends each may work, counting only weekends with a day they may work); then True on each
+    weekend whose two days are both free and workable for a staff member whose limit is below their workable
+    weekends.
+
+    There, every weekend day left unworked by someone who uses up that weekend is one more empty seat, so a
+    roster that works a lone Saturday or Sunday wastes a seat no other move wins back (Curtois & Qu instances 1-7,
+    10-12, 14 and 16-19: instance 19 has 535 weekend seats for 516 weekend days). The restriction narrows only
+    the heuristic searches (construction, staff-wise descent, ejection chains, the labelling pricing of column
+    generation): CP-SAT, the exact pricing and every bound keep the whole problem, and every roster found keeps
+    the real rules. Source: the "complete weekends" rule of nurse rostering practice (e.g. INRC-II,
+    Ceschia et al. 2019), used here as a search restriction; measured in ``benchmarks/RESULTS.md``."""
+    p = problem
+    E, W = p.num_staff, p.num_weekends
+    out = np.zeros((E, max(W, 1)), dtype=bool)
+    if not COMPLETE_WEEKENDS or hard.MAX_WEEKENDS not in set(rule_ids) or W == 0:
+        return out
+    idx = p.weekend_idx
+    weekend = idx >= 0
+    seats = int(np.sum(np.where(p.under_weight[weekend] > 0, p.cover_min[weekend], 0)))
+    may = np.any(p.is_allowed & (p.max_shifts_per_type > 0), axis=1).reshape(-1)  # [E]
+    workable = (p.fixed == FREE) & ~p.is_unavailable & may[:, None]  # [E, D]
+    onehot = (idx[:, None] == np.arange(W)[None, :]).astype(np.int64)  # [D, W]
+    days_workable = workable.astype(np.int64) @ onehot  # [E, W]
+    usable = np.minimum(p.max_weekends, (days_workable > 0).sum(axis=1))
+    if seats <= 2 * int(usable.sum()):
+        return out
+    two_days = onehot.sum(axis=0) == 2
+    limited = p.max_weekends < (days_workable > 0).sum(axis=1)
+    out[:, :W] = (days_workable == 2) & two_days[None, :] & limited[:, None]
+    return out
 
 
 def weekend_problem(problem: RosterProblem, rule_ids: tuple[str, ...] | None = None

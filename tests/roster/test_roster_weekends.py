@@ -15,7 +15,15 @@ from optimizer.roster import constraints as hard
 from optimizer.roster import objectives as soft
 from optimizer.roster.constraints import staffed
 from optimizer.roster.descent import StaffDescent
-from optimizer.roster.weekends import DROPPED_RULES, guided_problem, weekend_problem, weekends_bind
+from optimizer.roster.evaluate import HARD_RULES
+from optimizer.roster.pricing import LabelPricer
+from optimizer.roster.weekends import (
+    DROPPED_RULES,
+    complete_weekends,
+    guided_problem,
+    weekend_problem,
+    weekends_bind,
+)
 
 try:  # tests/ may or may not become a package
     from tests.roster.test_roster_solve import check
@@ -45,6 +53,55 @@ def test_weekends_bind_only_where_weekends_are_limited_and_asked_for() -> None:
     assert not weekends_bind(p.replace(cover_min=weekday_only))
     fixed = np.full((6, 21), OFF, dtype=np.int64)
     assert not weekends_bind(p.replace(fixed=fixed))  # nothing left to plan
+
+
+def oversubscribed(**kw: object) -> RosterProblem:
+    """``three_weekends`` with two people wanted on each weekend day and three on the last Sunday: 13 weekend seats
+    for the 12 weekend days that six staff, one weekend each, may work."""
+    cover = np.zeros((21, 1), dtype=np.int64)
+    cover[[5, 6, 12, 13, 19], 0] = 2
+    cover[20, 0] = 3
+    return three_weekends(cover_min=cover, **kw)
+
+
+def test_complete_weekends_only_where_weekend_seats_outnumber_weekend_days(monkeypatch: pytest.MonkeyPatch) -> None:
+    rules = {hard.MAX_WEEKENDS}
+    assert not complete_weekends(three_weekends(), rules).any()  # 11 seats for 12 days: a lone day may be right
+    p = oversubscribed()
+    assert complete_weekends(p, rules).shape == (6, 3) and complete_weekends(p, rules).all()
+    unavailable = np.zeros((6, 21), dtype=bool)
+    unavailable[0, 6] = True  # staff 0 may work only the Saturday of weekend 0: that weekend stays open to them
+    mask = complete_weekends(p.replace(is_unavailable=unavailable), rules)
+    assert not mask[0, 0] and mask[0, 1:].all() and mask[1:].all()
+    fixed = np.full((6, 21), FREE, dtype=np.int64)
+    fixed[1, 12] = 0  # a fixed day: that weekend is not the search's to complete
+    assert complete_weekends(p.replace(fixed=fixed), rules).sum() == 17
+    assert not complete_weekends(p, {hard.ONE_SHIFT_PER_DAY}).any()  # no weekend limit: no restriction
+    monkeypatch.setattr("optimizer.roster.weekends.COMPLETE_WEEKENDS", False)
+    assert not complete_weekends(p, rules).any()
+
+
+@pytest.mark.parametrize("engine", ["numpy", "jit"])
+def test_labelling_works_both_days_of_a_weekend_or_neither_where_weekends_are_oversubscribed(
+        engine: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Staff 0 is paid to work Saturday 5 and charged for every other shift: alone it would work that day only; where
+    weekend seats outnumber weekend days it works Sunday 6 too (the dearer complete weekend), and the roster keeps
+    every rule by the independent checker."""
+    rules = {r.id for r in HARD_RULES}
+    cost = np.zeros((6, 21, 2))
+    cost[:, :, 0] = 1.0
+    cost[0, 5, 0] = -10.0
+    staff = np.array([0])
+    for on, expected in ((True, [5, 6]), (False, [5])):
+        monkeypatch.setattr("optimizer.roster.weekends.COMPLETE_WEEKENDS", on)
+        p = oversubscribed()
+        found = LabelPricer(p, rules, engine=engine).price(cost, staff, per_staff=1)
+        assert len(found) == 1
+        row = found[0][1]
+        assert np.flatnonzero(row >= 0).tolist() == expected
+        schedule = np.full((6, 21), OFF, dtype=np.int64)
+        schedule[0] = row
+        assert check(p, schedule).feasible
 
 
 def test_weekend_problem_fixes_free_weekdays_off_and_drops_run_rules() -> None:
