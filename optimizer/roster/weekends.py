@@ -89,7 +89,7 @@ def complete_weekends(problem: RosterProblem, rule_ids: set[str] | frozenset[str
     weekend = idx >= 0
     seats = int(np.sum(np.where(p.under_weight[weekend] > 0, p.cover_min[weekend], 0)))
     may = np.any(p.is_allowed & (p.max_shifts_per_type > 0), axis=1).reshape(-1)  # [E]
-    workable = (p.fixed == FREE) & ~p.is_unavailable & may[:, None]  # [E, D]
+    workable = p.is_free & ~p.is_unavailable & may[:, None]  # [E, D]
     onehot = (idx[:, None] == np.arange(W)[None, :]).astype(np.int64)  # [D, W]
     days_workable = workable.astype(np.int64) @ onehot  # [E, W]
     usable = np.minimum(p.max_weekends, (days_workable > 0).sum(axis=1))
