@@ -493,8 +493,8 @@ class LabelPricer:
         out = kernel(
             d, *labels, self.ok, self.forbid, self.max_type, self.max_total, self.max_run, self.min_off,
             self.max_minutes, self.minutes, self.weekend, self.max_weekends, self.complete, self.min_run,
-            self.after, self.top_minutes, self.top_minutes_safe, self.min_minutes, cost, self.succ_group, self.shift_class,
-            self.run_cap, self.num_groups, int(self.total_bucket), self.beam, self.prune, togo is not None,
+            self.after, self.top_minutes, self.top_minutes_safe, self.min_minutes, cost, self.succ_group,
+            self.shift_class, self.run_cap, self.num_groups, int(self.total_bucket), self.beam, self.prune, togo is not None,
             table, n_opt, n_forced, kstar, self.short_mins, ceiling, keep_val is not None,
             keep_val if keep_val is not None else _NO_KEEP, *scratch)
         return tuple(out[:12]), out[12], out[13], int(out[14])

@@ -92,11 +92,11 @@ def complete_weekends(problem: RosterProblem, rule_ids: set[str] | frozenset[str
     workable = p.is_free & ~p.is_unavailable & may[:, None]  # [E, D]
     onehot = (idx[:, None] == np.arange(W)[None, :]).astype(np.int64)  # [D, W]
     days_workable = workable.astype(np.int64) @ onehot  # [E, W]
-    usable = np.minimum(p.max_weekends, (days_workable > 0).sum(axis=1))
-    if seats <= 2 * int(usable.sum()):
+    open_weekends = (days_workable > 0).sum(axis=1)  # [E] weekends with a day the staff member may work
+    if seats <= 2 * int(np.minimum(p.max_weekends, open_weekends).sum()):
         return out
     two_days = onehot.sum(axis=0) == 2
-    limited = p.max_weekends < (days_workable > 0).sum(axis=1)
+    limited = p.max_weekends < open_weekends
     out[:, :W] = (days_workable == 2) & two_days[None, :] & limited[:, None]
     return out
 
