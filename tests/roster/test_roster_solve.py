@@ -304,6 +304,32 @@ def test_master_solvers_reach_the_same_lp_optimum() -> None:
     assert check(p, result.schedule).feasible
 
 
+@pytest.mark.parametrize("limit", [1, 3, None])
+def test_interior_point_master_stopped_early_still_converges_to_the_lp_optimum(
+        limit: int | None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the interior-point master cut short while columns are generated (``IPM_ITERATION_LIMIT``, one
+    iteration at the extreme), column generation still ends at the master LP optimum that the simplex master
+    reaches, its convergence checked by a solve to optimality, its bound below that value, and the limit lifted for
+    whoever solves the master next (the dive, the LP guide)."""
+    import highspy
+
+    from optimizer.roster import columns as columns_mod
+
+    p = random_problem(41, E=5, D=10, S=3)
+    exact = columns_mod.ColumnGeneration(p, num_workers=1, seed=0, master="simplex")
+    exact.run(IterationBudget(20.0))
+    monkeypatch.setattr(columns_mod, "IPM_ITERATION_LIMIT", limit)
+    cg = columns_mod.ColumnGeneration(p, num_workers=1, seed=0, master="ipm")
+    cg.run(IterationBudget(20.0))
+    assert cg.converged
+    assert cg.lp_value == pytest.approx(exact.lp_value, abs=1e-4)
+    assert cg.bound <= cg.lp_value + 1e-6
+    assert cg.h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+    assert cg.h.getOptionValue("ipm_iteration_limit")[1] == columns_mod._NO_LIMIT
+    guide = cg.lp_guide()
+    assert guide is not None and check(p, guide[1]).feasible
+
+
 def test_auto_master_is_interior_point_for_large_blocks_only(monkeypatch: pytest.MonkeyPatch) -> None:
     """``master_lp="auto"`` (the default) picks the interior point from ``IPM_MASTER_MIN_STAFF`` staff on and the
     simplex below; a named solver is kept whatever the size, and column generation is built with the choice."""
