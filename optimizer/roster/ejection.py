@@ -143,6 +143,10 @@ class EjectionChains:
         self.workers = workers
         self.takeovers = TAKEOVERS if takeovers is None else takeovers
         self.fit_first = FIT_FIRST if fit_first is None else fit_first
+        self.width: int | None = candidates
+        """Staff offered each link when the last call of :meth:`improve` ended (``candidates``, doubled by
+        ``escalate`` after each pass without an improvement); a call with ``resume`` starts from it, so a search
+        cut into time slices widens as one long call would."""
         self._pool: Executor | None = None  # the threads of one call of improve
         self._last_work = 0  # labels the last link's search examined
         self.may = problem.can_work  # who may be put on (d, s) at all (dense: column-generation blocks are small)
@@ -267,9 +271,12 @@ class EjectionChains:
         return int(who[i]), found[i][1], float(delta[i])
 
     def improve(self, schedule: np.ndarray, *, rng: np.random.Generator, clock: Any,
-                max_chains: int | None = None) -> tuple[np.ndarray, float]:
+                max_chains: int | None = None, resume: bool = False) -> tuple[np.ndarray, float]:
         """Chains from random empty seats until ``clock`` runs out, ``max_chains`` have been tried, or every empty
-        seat has been tried since the last improvement; returns (schedule, objective change)."""
+        seat has been tried since the last improvement; returns (schedule, objective change). With ``resume`` the
+        links are offered as many staff as when the last call ended (:attr:`width`), else ``candidates``."""
+        if not resume:
+            self.width = self.candidates
         if self.workers < 2:
             return self._improve(schedule, rng=rng, clock=clock, max_chains=max_chains)
         with ThreadPoolExecutor(max_workers=self.workers) as pool:
@@ -288,12 +295,13 @@ class EjectionChains:
         tried: set[tuple[int, int, int]] = set()
         chains = 0
         stale = 0  # passes over every empty seat without an improvement, at full width
-        width = self.candidates  # staff offered each link (escalated after a pass without an improvement)
+        width = self.width  # staff offered each link (escalated after a pass without an improvement)
         while clock.seconds_left() > 0.05 and (max_chains is None or chains < max_chains):
             starts = [x for x in self._starts(sched, count) if x not in tried]
             if not starts:
                 if self.escalate and width is not None and width < p.num_staff:
                     width = 2 * width if 2 * width < p.num_staff else None
+                    self.width = width
                 else:
                     stale += 1
                 tried.clear()

@@ -190,6 +190,35 @@ on until someone can fill it."""
 LONG_CHAIN_WINDOW: int | None = 14
 """On long horizons (the LNS's descent capped to a share of its time), chains run too, within the same share, each
 link re-planning only the days within this many of its seat (None: no chains there)."""
+ROOM_ROUNDS = True
+"""Where the staff's maximum minutes barely exceed the minutes of the seats (``minutes_bind``), the LNS with ejection
+chains cuts them into slices of ``CHAIN_SLICE_S`` and alternates them with CP-SAT rounds over the whole rosters of
+``ROOM_STAFF`` staff drawn by the room they have left (:meth:`_Neighbourhoods.room`), giving the next slice to
+whichever gained more per second in its last one. Curtois & Qu 13 (120 staff; the maximum minutes fall 2,160 short
+of the seats, so an optimal roster wastes no minute, while stuck rosters leave 11,880 spread over 54 staff in
+pieces of 120-720): from a roster the chains had reached in 60 s (2,510), 20 s more of chains gave 2,410 and 20 s
+of these rounds 2,118 (16 staff drawn by room, 3 s each; 2,412 with staff drawn uniformly). From the rougher
+roster the chains start from (3,932), the chains gain faster (17 s: 2,636 against 2,933). Whole solves, paired
+with the rounds off: 13 at 60 s 2,606 against 2,645 over seeds 0-7 (within the noise), at 120 s 2,218 against
+2,632 over seeds 0-3 (lower in 4 of 4); 12 at 60 s 4,145 against 4,370 over seeds 0-3 (lower in 4 of 4, within 1%
+of the optimum in 2 of 4 against 0); see benchmarks/RESULTS.md, thirty-first session."""
+ROOM_STAFF = 16
+"""Staff whose whole rosters one room round frees (Curtois & Qu 13, 20 s from 2,510: 12 staff and 2 s per round
+2,315, 16 and 3 s 2,118, 20 and 3 s 2,310)."""
+ROOM_SECONDS = 3.0
+"""CP-SAT time of one room round."""
+CHAIN_SLICE_S = 3.0
+"""Length of one slice of descent and ejection chains between room rounds."""
+ROOM_MIN_STAFF = 50
+"""Room rounds only in blocks of at least this many staff (of Curtois & Qu, where the minutes bind, instances 12
+and 13; below it, 1-10, the dive or the full model find the rosters)."""
+ROOM_COLUMNS_SHARE = 0.3
+"""Where room rounds apply and the master is solved by interior point (``IPM_MASTER_MIN_STAFF`` staff or more with
+``master_lp="auto"``: there column generation does not converge in time), column generation gets this share of the time instead of
+``columns_share``, and the LNS the rest (Curtois & Qu 13, seed 0: 2,413 against 2,823 with 0.6)."""
+MINUTES_BIND = 1.005
+"""``minutes_bind``: the staff's maximum minutes sum to at most this multiple of the seats' minutes (Curtois & Qu
+1-10, 12 and 13; 1.05-1.18 on 14-20)."""
 IPM_MASTER_MIN_STAFF = 100
 """``master_lp="auto"`` solves the master by interior point (no crossover) from this many staff on, by primal simplex
 below. On Curtois & Qu instance 13 (120 staff, 18 shift types) the simplex spends 1.3-2 s per iteration on dense
@@ -425,6 +454,46 @@ class _Neighbourhoods:
         start = int(rng.integers(0, D - length + 1))
         return self._fill_staff(order, np.arange(start, start + length), target)
 
+    def room_weights(self, schedule: np.ndarray) -> np.ndarray:
+        """Float [E]: each staff member's room, the minutes left below their maximum in steps of the shift lengths'
+        greatest common divisor, plus the empty seats they could take on a day off without working another weekend
+        (a day off outside weekends, or a weekend day of a weekend they already work), on shifts they may work."""
+        p = self.p
+        work = schedule >= 0
+        lengths = p.shift_minutes[p.shift_minutes > 0].astype(np.int64)
+        step = float(np.gcd.reduce(lengths)) if lengths.size else 1.0
+        minutes = np.where(work, p.shift_minutes[np.maximum(schedule, 0)], 0).sum(axis=1)
+        room = np.clip((p.max_total_minutes - minutes) / step, 0.0, None)
+        empty = np.maximum(p.cover_min - staffed(p, schedule), 0) > 0
+        open_day = (self.allowed.astype(np.int64) @ empty.T.astype(np.int64)) > 0  # [E, D]
+        wk = p.weekend_idx
+        on_weekend = np.flatnonzero(wk >= 0)
+        works_weekend = np.zeros((p.num_staff, max(p.num_weekends, 1)), dtype=bool)
+        rows, cols = np.nonzero(work[:, on_weekend])
+        works_weekend[rows, wk[on_weekend][cols]] = True
+        no_new_weekend = np.ones_like(work)
+        no_new_weekend[:, on_weekend] = works_weekend[:, wk[on_weekend]]
+        takeable = (open_day & ~work & self.changeable & no_new_weekend).sum(axis=1)
+        out: np.ndarray = room + takeable
+        return out
+
+    def room(self, schedule: np.ndarray, count: int) -> np.ndarray:
+        """Whole rosters of ``count`` staff drawn without replacement by :meth:`room_weights` (staff with no room
+        and no seat to take only when too few others have any). Where the maximum minutes bind, a seat is gained
+        only when room spread over several staff in pieces too small for a shift is gathered on one who can take
+        it, by exchanges of shifts of other lengths among them: a move of many staff that neither the descent nor
+        the ejection chains see as a gain until its last step (source: practice; Curtois & Qu 13, see
+        ``ROOM_ROUNDS``)."""
+        staff = self.active_staff
+        if staff.size == 0:
+            return np.zeros_like(self.changeable)
+        weight = self.room_weights(schedule)[staff] + 1e-3
+        chosen = self.rng.choice(staff, size=min(count, staff.size), replace=False, p=weight / weight.sum())
+        mask = np.zeros_like(self.changeable)
+        mask[chosen] = True
+        out: np.ndarray = mask & self.changeable
+        return out
+
     def _spare_first(self, order: np.ndarray, schedule: np.ndarray, shift: int) -> np.ndarray:
         """``order`` with the staff who may work ``shift`` and have room for it in their total minutes and shifts
         moved to the front: an uncovered shift is filled by someone under their maximum, often through a
@@ -501,6 +570,32 @@ class _Neighbourhoods:
         return int(e[pick]), int(d[pick]), int(s[pick])
 
 
+def minutes_bind(problem: RosterProblem) -> bool:
+    """Whether the staff's maximum minutes sum to at most ``MINUTES_BIND`` times the minutes of the seats (head-counts
+    ``cover_min``): then nearly every minute of room must go to a seat."""
+    seats = float((problem.cover_min * problem.shift_minutes[None, :]).sum())
+    return seats > 0 and float(problem.max_total_minutes.sum()) <= MINUTES_BIND * seats
+
+
+def room_rounds(problem: RosterProblem) -> bool:
+    """Whether the LNS of this block alternates ejection chains with room rounds (``ROOM_ROUNDS``)."""
+    return ROOM_ROUNDS and problem.num_staff >= ROOM_MIN_STAFF and minutes_bind(problem)
+
+
+def _spent(clock: _Clock, dtime: float, wall_start: float) -> float:
+    """Seconds a search took: its deterministic time in deterministic mode (so that the choices it steers repeat),
+    else the wall clock since ``wall_start``; at least a millisecond."""
+    seconds = dtime / clock.dtime_per_second if clock.deterministic else time.perf_counter() - wall_start
+    return max(seconds, 1e-3)
+
+
+def _next_arm(rates: dict[str, float], last: str) -> str:
+    """The search that gets the LNS's next slice: the one that gained more per second in its last one; on a tie
+    (both nothing), the other one."""
+    other = "room" if last == "chains" else "chains"
+    return last if rates[last] > rates[other] else other
+
+
 def _lns(problem: RosterProblem, best: np.ndarray, best_obj: int, *, clock: _Clock, params: RosterParams,
          seed: int, stats: dict[str, float], guide: np.ndarray | None = None, bound: float = -math.inf,
          rel_gap: float = 0.0, descent: bool = False, descent_first: bool = True,
@@ -527,6 +622,9 @@ def _lns(problem: RosterProblem, best: np.ndarray, best_obj: int, *, clock: _Clo
                                 workers=params.num_workers)
         chains = chains if chains.applies else None
     descended = staff_descent is None or not descent_first
+    # where the maximum minutes bind: slices of descent and chains alternate with room rounds (ROOM_ROUNDS)
+    room = chains is not None and descent_share is None and room_rounds(problem)
+    arm, rates = "chains", {"chains": math.inf, "room": math.inf}
     pending: np.ndarray | None = None  # staff whose rosters changed since the last descent (None: everyone)
     hood = _Neighbourhoods(problem, rng, guide)
     kinds = hood.KINDS + (("guide", "guide") if guide is not None else ()) + (("weekend",) * weekend_kinds)
@@ -544,26 +642,34 @@ def _lns(problem: RosterProblem, best: np.ndarray, best_obj: int, *, clock: _Clo
         # with a share, descent after a neighbourhood takes at most that share of the LNS's time
         capped = share < 1 and pending is not None
         allowance = share / (1 - share) * search_dtime - descent_dtime if capped else math.inf
-        if not descended and staff_descent is not None and allowance > 0:
-            descended = True
+        if staff_descent is not None and allowance > 0 and (arm == "chains" if room else not descended):
             phase = clock if not capped else _Clock(
                 deadline=min(clock.deadline, time.perf_counter() + allowance / clock.dtime_per_second),
                 dtime_left=min(clock.dtime_left, allowance), deterministic=clock.deterministic,
                 dtime_per_second=clock.dtime_per_second)
-            before = phase.dtime_left
-            moved, replaced = staff_descent.improve(best, rng=rng, max_sweeps=DESCENT_SWEEPS, clock=phase,
-                                                    staff=pending if capped else None)
-            ev = evaluate_schedule(problem, moved, rule_ids=rule_ids)
-            obj = int(ev.objective) if ev.is_feasible else best_obj
-            stats["lns_descent_moves"] = stats.get("lns_descent_moves", 0) + replaced
-            log.debug("lns descent replaced=%d obj=%d best=%d", replaced, obj, best_obj)
-            if replaced and obj < best_obj:
-                improved += 1
-                best, best_obj = moved, obj
+            if room:
+                # a slice: in deterministic mode cut by deterministic time only, so that the slices repeat
+                phase = _Clock(deadline=clock.deadline if clock.deterministic
+                               else min(clock.deadline, time.perf_counter() + CHAIN_SLICE_S),
+                               dtime_left=min(max(clock.dtime_left, 0.0), CHAIN_SLICE_S * clock.dtime_per_second),
+                               deterministic=clock.deterministic, dtime_per_second=clock.dtime_per_second,
+                               parent=clock)
+            before, slice_start, slice_from = phase.dtime_left, time.perf_counter(), best_obj
+            if not descended:
+                descended = True
+                moved, replaced = staff_descent.improve(best, rng=rng, max_sweeps=DESCENT_SWEEPS, clock=phase,
+                                                        staff=pending if capped else None)
+                ev = evaluate_schedule(problem, moved, rule_ids=rule_ids)
+                obj = int(ev.objective) if ev.is_feasible else best_obj
+                stats["lns_descent_moves"] = stats.get("lns_descent_moves", 0) + replaced
+                log.debug("lns descent replaced=%d obj=%d best=%d", replaced, obj, best_obj)
+                if replaced and obj < best_obj:
+                    improved += 1
+                    best, best_obj = moved, obj
             if chains is not None:
                 # moves of several staff at once, from the descent's local optimum (within the same share)
                 before_chains, chained_from = chains.stats.improved, best
-                moved, _ = chains.improve(best, rng=rng, clock=phase)
+                moved, _ = chains.improve(best, rng=rng, clock=phase, resume=room)
                 ev = evaluate_schedule(problem, moved, rule_ids=rule_ids)
                 obj = int(ev.objective) if ev.is_feasible else best_obj
                 stats.update(lns_chains=chains.stats.chains, lns_chain_links=chains.stats.links,
@@ -580,13 +686,20 @@ def _lns(problem: RosterProblem, best: np.ndarray, best_obj: int, *, clock: _Clo
             if capped:
                 clock.charge(used)
             descent_dtime += used
+            if room:
+                rates["chains"] = (slice_from - best_obj) / _spent(clock, used, slice_start)
+                arm = _next_arm(rates, "chains")
             continue
-        kind = kinds[int(rng.integers(len(kinds)))]
-        free = hood.draw(kind, target, best)
+        round_start, round_from = time.perf_counter(), best_obj
+        if room:
+            kind, free, seconds = "room", hood.room(best, ROOM_STAFF), ROOM_SECONDS
+        else:
+            kind = kinds[int(rng.integers(len(kinds)))]
+            free, seconds = hood.draw(kind, target, best), sub_time
         fixed = np.where(free, problem.fixed, np.where(problem.fixed == FREE, best, problem.fixed))
         sub = problem.replace(fixed=fixed)
         m = build_model(sub, rule_ids=rule_ids)
-        run = _run_cpsat(m, seconds=min(sub_time, clock.seconds_left()), clock=clock, params=params,
+        run = _run_cpsat(m, seconds=min(seconds, clock.seconds_left()), clock=clock, params=params,
                          seed=seed + rounds, rel_gap=0.0, hint=best, complete=True)
         rounds += 1
         search_dtime += run.dtime
@@ -603,6 +716,12 @@ def _lns(problem: RosterProblem, best: np.ndarray, best_obj: int, *, clock: _Clo
                     pending = changed if descended or pending is None else np.union1d(pending, changed)
                     descended = False
                 best, best_obj = run.schedule, obj
+        if room:
+            rates["room"] = (round_from - best_obj) / _spent(clock, run.dtime, round_start)
+            arm = _next_arm(rates, "room")
+            stats["lns_room_rounds"] = stats.get("lns_room_rounds", 0) + 1
+            stats["lns_room_gain"] = stats.get("lns_room_gain", 0) + round_from - best_obj
+            continue
         if run.status == cp_model.OPTIMAL:
             if whole:
                 stats.update(lns_rounds=rounds, lns_improvements=improved)
@@ -873,7 +992,8 @@ def _column_phase(problem: RosterProblem, best: np.ndarray | None, best_obj: flo
                           master=master_solver(params.master_lp, problem.num_staff))
     if best is not None:
         cg.add_schedule(best)
-    phase = _sub_clock(clock, params.columns_share)
+    short_columns = room_rounds(problem) and master_solver(params.master_lp, problem.num_staff) == "ipm"
+    phase = _sub_clock(clock, ROOM_COLUMNS_SHARE if short_columns else params.columns_share)
     before = phase.dtime_left
     cg.run(phase, log=log.debug)
     clock.charge(before - phase.dtime_left)

@@ -1,0 +1,159 @@
+"""Room rounds (optimizer/roster/solve.py, ``ROOM_ROUNDS``): where the staff's maximum minutes bind, the LNS alternates
+slices of ejection chains with CP-SAT rounds over the whole rosters of staff drawn by the room they have left.
+
+Rosters are judged by the independent roster checker (tests/roster_checker.py, no code shared with the core).
+"""
+
+from __future__ import annotations
+
+import importlib
+import time
+
+import numpy as np
+import pytest
+
+from optimizer.roster import RosterParams, RosterProblem
+from optimizer.roster.descent import StaffDescent
+from optimizer.roster.ejection import EjectionChains
+
+try:  # tests/ may or may not become a package
+    from tests.roster.test_roster_descent import check, solve_start
+    from tests.roster.test_roster_ejection import per_cell_problem, three_seat_problem
+except ImportError:  # pragma: no cover - depends on sys.path layout
+    from test_roster_descent import check, solve_start  # type: ignore[no-redef]
+    from test_roster_ejection import per_cell_problem, three_seat_problem  # type: ignore[no-redef]
+
+solve_module = importlib.import_module("optimizer.roster.solve")
+
+
+def room_problem() -> RosterProblem:
+    """Nine days from a Saturday (weekends: days 0-1 and 7-8), shifts of 480 and 600 minutes (step 120); one seat of
+    shift 1 on day 1 and one of shift 0 on day 3, both empty in :func:`room_roster`, and one of shift 0 on days 0
+    and 1 each. Staff 0 (both shifts, 1,200 minutes at most) works day 0; staff 1 (shift 0, 480 minutes) works
+    day 1; staff 2 (shift 1 only, 600 minutes, one weekend) works nothing; staff 3 (shift 1 only, 0 minutes of
+    room) works nothing."""
+    cover = np.zeros((9, 2), dtype=np.int64)
+    cover[1, 1] = cover[3, 0] = cover[0, 0] = cover[1, 0] = 1
+    allowed = np.array([[True, True], [True, False], [False, True], [False, True]])
+    return RosterProblem(cover_min=cover, is_allowed=allowed, start_weekday=5,
+                         shift_minutes=np.array([480, 600]), max_total_minutes=np.array([1200, 480, 600, 0]),
+                         max_weekends=np.array([2, 2, 1, 2]), under_weight=np.full((9, 2), 100))
+
+
+def room_roster() -> np.ndarray:
+    roster = np.full((4, 9), -1)
+    roster[0, 0] = 0
+    roster[1, 1] = 0
+    return roster
+
+
+def test_room_weights_count_room_in_steps_and_seats_taken_without_another_weekend() -> None:
+    """Staff 0: (1,200 - 480) / 120 = 6 steps of room, and both empty seats (day 1 is a day of the weekend it
+    works, day 3 a weekday off). Staff 1: no room; day 3's seat (day 1 it works). Staff 2: 600 / 120 = 5 steps;
+    day 1's seat would start a weekend it does not work, and day 3's shift is not one it may work. Staff 3:
+    nothing (no room, and day 1's seat would start a weekend)."""
+    p = room_problem()
+    hood = solve_module._Neighbourhoods(p, np.random.default_rng(0))
+    assert hood.room_weights(room_roster()).tolist() == [8.0, 1.0, 5.0, 0.0]
+
+
+def test_a_room_round_frees_whole_rosters_of_staff_drawn_by_their_room() -> None:
+    p = room_problem()
+    roster = room_roster()
+    for seed in range(10):
+        hood = solve_module._Neighbourhoods(p, np.random.default_rng(seed))
+        free = hood.room(roster, 3)
+        chosen = np.flatnonzero(free.any(axis=1))
+        assert chosen.tolist() == [0, 1, 2]  # staff 3, with no weight, only when too few others have any
+        assert (free[chosen] == hood.changeable[chosen]).all()  # whole rosters
+    hood = solve_module._Neighbourhoods(p, np.random.default_rng(0))
+    assert np.flatnonzero(hood.room(roster, 9).any(axis=1)).tolist() == [0, 1, 2, 3]
+
+
+def test_minutes_bind_compares_the_maximum_minutes_with_the_seats() -> None:
+    """Room problem: seats of 480 * 3 + 600 = 2,040 minutes against a maximum of 2,280 (11.8% more)."""
+    p = room_problem()
+    assert not solve_module.minutes_bind(p)
+    assert solve_module.minutes_bind(p.replace(max_total_minutes=np.array([1200, 480, 360, 0])))  # 2,040
+    assert not solve_module.minutes_bind(p.replace(max_total_minutes=np.array([1200, 480, 372, 0])))  # +0.6%
+    assert not solve_module.minutes_bind(p.replace(cover_min=np.zeros((9, 2), dtype=np.int64)))
+
+
+def test_room_rounds_need_binding_minutes_and_a_large_block(monkeypatch: pytest.MonkeyPatch) -> None:
+    bound = room_problem().replace(max_total_minutes=np.array([1200, 480, 360, 0]))
+    assert not solve_module.room_rounds(bound)  # four staff: below ROOM_MIN_STAFF
+    monkeypatch.setattr(solve_module, "ROOM_MIN_STAFF", 4)
+    assert solve_module.room_rounds(bound)
+    assert not solve_module.room_rounds(room_problem())  # minutes to spare
+    monkeypatch.setattr(solve_module, "ROOM_ROUNDS", False)
+    assert not solve_module.room_rounds(bound)
+
+
+def test_the_next_slice_goes_to_the_search_that_gained_more_per_second() -> None:
+    nxt = solve_module._next_arm
+    assert nxt({"chains": 5.0, "room": float("inf")}, "chains") == "room"  # room not tried yet
+    assert nxt({"chains": 5.0, "room": 1.0}, "room") == "chains"
+    assert nxt({"chains": 5.0, "room": 1.0}, "chains") == "chains"
+    assert nxt({"chains": 0.0, "room": 0.0}, "chains") == "room"  # a tie: alternate
+    assert nxt({"chains": 0.0, "room": 0.0}, "room") == "chains"
+
+
+def test_chains_resume_with_the_width_they_had_escalated_to() -> None:
+    """A failed pass with one candidate per link doubles the width; a resumed call starts from it, a fresh call
+    from ``candidates`` again."""
+    p = three_seat_problem()
+    start = np.array([[0], [-1], [2]])
+    chains = EjectionChains(p, StaffDescent(p), candidates=1, passes=1, escalate=True)
+    widened = False
+    for seed in range(8):
+        chains.improve(start, rng=np.random.default_rng(seed), clock=_Budget())
+        widened |= chains.width != 1
+    assert widened  # some seed draws staff 2 first, fails its pass and widens
+    chains.width = None
+    chains.improve(start, rng=np.random.default_rng(0), clock=_Budget(), max_chains=0, resume=True)
+    assert chains.width is None
+    chains.improve(start, rng=np.random.default_rng(0), clock=_Budget(), max_chains=0)
+    assert chains.width == 1
+
+
+class _Budget:
+    def __init__(self, seconds: float = 600.0) -> None:
+        self.end = time.perf_counter() + seconds
+
+    def seconds_left(self) -> float:
+        return self.end - time.perf_counter()
+
+    def charge(self, dtime: float) -> None:
+        pass
+
+
+@pytest.mark.parametrize("seed", [2, 5])
+def test_lns_alternates_chains_and_room_rounds_and_keeps_every_rule(seed: int,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """With room rounds forced on (any block size, any minutes), the LNS runs both searches; its roster keeps every
+    rule, is no worse than the start, and its objective is the checker's."""
+    monkeypatch.setattr(solve_module, "ROOM_MIN_STAFF", 1)
+    monkeypatch.setattr(solve_module, "MINUTES_BIND", 1e9)
+    monkeypatch.setattr(solve_module, "CHAIN_SLICE_S", 0.2)
+    monkeypatch.setattr(solve_module, "ROOM_SECONDS", 0.2)
+    p = per_cell_problem(seed)
+    assert solve_module.room_rounds(p)
+    start = solve_start(p, seed)
+    assert start is not None
+    before = check(p, start)
+    clock = solve_module._Clock(deadline=time.perf_counter() + 60.0, dtime_left=2.0, deterministic=True,
+                                dtime_per_second=0.5)
+    stats: dict[str, float] = {}
+    params = RosterParams(num_workers=1, lns_target_vars=20, lns_sub_time_s=0.2)
+    best, obj, _ = solve_module._lns(p, start, int(before.objective), clock=clock, params=params, seed=0,
+                                     stats=stats, descent=True)
+    assert stats.get("lns_room_rounds", 0) >= 1 and "lns_chains" in stats
+    assert stats["lns_room_gain"] >= 0
+    after = check(p, best)
+    assert after.feasible and after.objective <= before.objective
+    assert after.objective == pytest.approx(obj)
+    # deterministic mode: the slices and the choice between them follow deterministic time, so a rerun repeats
+    again = solve_module._lns(p, start, int(before.objective), params=params, seed=0, stats={}, descent=True,
+                              clock=solve_module._Clock(deadline=time.perf_counter() + 60.0, dtime_left=2.0,
+                                                        deterministic=True, dtime_per_second=0.5))
+    assert np.array_equal(again[0], best) and again[1] == obj
