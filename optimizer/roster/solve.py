@@ -47,8 +47,13 @@ first, each with a share of the remaining time in proportion to its number of va
    neighbourhood that changed the incumbent; on longer horizons it re-plans only the staff
    whose rosters changed, within ``LNS_DESCENT_SHARE`` of the LNS's time. After each full descent, **ejection
    chains** (:mod:`optimizer.roster.ejection`, ``EJECTION_CHAINS``) hand empty seats from staff member to staff
-   member until someone can fill one (moves of several staff at once, which the descent cannot make). It stops
-   early once the gap to the bound is within the ``Stop``'s relative gap.
+   member until someone can fill one (moves of several staff at once, which the descent cannot make). Where the
+   staff's maximum minutes barely exceed the seats' (``minutes_bind``) in blocks of at least ``ROOM_MIN_STAFF``
+   staff, **room rounds** (``ROOM_ROUNDS``) replace the other neighbourhoods: CP-SAT over the whole rosters of staff
+   drawn by the minutes they have left, in turn with slices of descent and chains, each next slice to the search
+   that gained more per second (column generation with an interior-point master then gets
+   ``ROOM_COLUMNS_SHARE`` of the time). It stops early once the gap to the bound is within the ``Stop``'s
+   relative gap.
 
 The reported objective is recomputed by the numpy evaluators on the final schedule. The bound is, per
 component, the best of the flow bound, the cover LP bound, CP-SAT's full-model bound and the Lagrangian bound,
@@ -612,7 +617,9 @@ def _lns(problem: RosterProblem, best: np.ndarray, best_obj: int, *, clock: _Clo
     on everyone unless ``descent_first`` is False (the caller has descended from ``best`` already). The
     weekend-swap neighbourhood is drawn with weight ``weekend_kinds`` (``WEEKEND_KINDS``), each other kind 1. After
     each full descent, ejection chains (:mod:`optimizer.roster.ejection`) run where they apply, widening their
-    candidates after a failed pass only with ``escalate``."""
+    candidates after a failed pass only with ``escalate``. Where room rounds apply (:func:`room_rounds`, not on long
+    horizons), descent and chains run in slices of ``CHAIN_SLICE_S`` and the CP-SAT neighbourhoods are all room
+    rounds (:meth:`_Neighbourhoods.room`), the next slice going to whichever gained more per second."""
     rng = np.random.default_rng(seed)
     staff_descent = StaffDescent(problem, rule_ids=params.rule_ids) if descent else None
     chains = None
