@@ -18,10 +18,10 @@ from optimizer.roster.ejection import EjectionChains
 
 try:  # tests/ may or may not become a package
     from tests.roster.test_roster_descent import check, solve_start
-    from tests.roster.test_roster_ejection import per_cell_problem, three_seat_problem
+    from tests.roster.test_roster_ejection import Budget, per_cell_problem, three_seat_problem
 except ImportError:  # pragma: no cover - depends on sys.path layout
     from test_roster_descent import check, solve_start  # type: ignore[no-redef]
-    from test_roster_ejection import per_cell_problem, three_seat_problem  # type: ignore[no-redef]
+    from test_roster_ejection import Budget, per_cell_problem, three_seat_problem  # type: ignore[no-redef]
 
 solve_module = importlib.import_module("optimizer.roster.solve")
 
@@ -106,25 +106,14 @@ def test_chains_resume_with_the_width_they_had_escalated_to() -> None:
     chains = EjectionChains(p, StaffDescent(p), candidates=1, passes=1, escalate=True)
     widened = False
     for seed in range(8):
-        chains.improve(start, rng=np.random.default_rng(seed), clock=_Budget())
+        chains.improve(start, rng=np.random.default_rng(seed), clock=Budget())
         widened |= chains.width != 1
     assert widened  # some seed draws staff 2 first, fails its pass and widens
     chains.width = None
-    chains.improve(start, rng=np.random.default_rng(0), clock=_Budget(), max_chains=0, resume=True)
+    chains.improve(start, rng=np.random.default_rng(0), clock=Budget(), max_chains=0, resume=True)
     assert chains.width is None
-    chains.improve(start, rng=np.random.default_rng(0), clock=_Budget(), max_chains=0)
+    chains.improve(start, rng=np.random.default_rng(0), clock=Budget(), max_chains=0)
     assert chains.width == 1
-
-
-class _Budget:
-    def __init__(self, seconds: float = 600.0) -> None:
-        self.end = time.perf_counter() + seconds
-
-    def seconds_left(self) -> float:
-        return self.end - time.perf_counter()
-
-    def charge(self, dtime: float) -> None:
-        pass
 
 
 @pytest.mark.parametrize("seed", [2, 5])
