@@ -290,9 +290,15 @@ def add_min_total_minutes(m: RosterModel) -> None:
         _add_minutes_sum(m, e.tolist(), np.minimum(need[e], reach[e]), None)
 
 
+def worked_minutes(problem: RosterProblem, schedule: np.ndarray) -> np.ndarray:
+    """Int64 [E]: minutes each staff member works in ``schedule``."""
+    out: np.ndarray = np.where(schedule >= 0, problem.shift_minutes[np.maximum(schedule, 0)], 0).sum(axis=1)
+    return out
+
+
 def evaluate_min_total_minutes(problem: RosterProblem, schedule: np.ndarray) -> Matches:
     """A staff member working fewer minutes than ``min_total_minutes``."""
-    minutes = np.where(schedule >= 0, problem.shift_minutes[np.maximum(schedule, 0)], 0).sum(axis=1)
+    minutes = worked_minutes(problem, schedule)
     e = np.flatnonzero(minutes < problem.min_total_minutes)
     return make_matches(np.ones(e.size), staff=e)
 
@@ -308,7 +314,7 @@ def add_max_total_minutes(m: RosterModel) -> None:
 
 def evaluate_max_total_minutes(problem: RosterProblem, schedule: np.ndarray) -> Matches:
     """A staff member working more minutes than ``max_total_minutes``."""
-    minutes = np.where(schedule >= 0, problem.shift_minutes[np.maximum(schedule, 0)], 0).sum(axis=1)
+    minutes = worked_minutes(problem, schedule)
     e = np.flatnonzero(minutes > problem.max_total_minutes)
     return make_matches(np.ones(e.size), staff=e)
 

@@ -73,7 +73,7 @@ from ortools.sat.python import cp_model
 
 from optimizer.roster.columns import ColumnGeneration
 from optimizer.roster.components import restrict, split_components
-from optimizer.roster.constraints import staffed
+from optimizer.roster.constraints import staffed, worked_minutes, worked_weekends
 from optimizer.roster.cover_lp import cover_lp_relaxation
 from optimizer.roster.descent import BATCH, StaffDescent
 from optimizer.roster.dive import ColumnDive
@@ -254,9 +254,12 @@ class _Clock:
         if self.parent is not None:
             self.parent.charge(dtime)
 
-    def child(self, seconds: float) -> _Clock:
-        """A clock for at most ``seconds`` of this one, charging it as it is charged."""
-        return _Clock(deadline=min(self.deadline, time.perf_counter() + max(seconds, 0.0)),
+    def child(self, seconds: float, *, wall: bool = True) -> _Clock:
+        """A clock for at most ``seconds`` of this one, charging it as it is charged. Without ``wall``, in
+        deterministic mode it is cut by deterministic time only (its wall deadline is this one's), so that what
+        runs on it repeats."""
+        cut = wall or not self.deterministic
+        return _Clock(deadline=min(self.deadline, time.perf_counter() + max(seconds, 0.0)) if cut else self.deadline,
                       dtime_left=min(max(self.dtime_left, 0.0), max(seconds, 0.0) * self.dtime_per_second),
                       deterministic=self.deterministic, dtime_per_second=self.dtime_per_second, parent=self)
 
@@ -467,17 +470,12 @@ class _Neighbourhoods:
         work = schedule >= 0
         lengths = p.shift_minutes[p.shift_minutes > 0].astype(np.int64)
         step = float(np.gcd.reduce(lengths)) if lengths.size else 1.0
-        minutes = np.where(work, p.shift_minutes[np.maximum(schedule, 0)], 0).sum(axis=1)
-        room = np.clip((p.max_total_minutes - minutes) / step, 0.0, None)
+        room = np.clip((p.max_total_minutes - worked_minutes(p, schedule)) / step, 0.0, None)
         empty = np.maximum(p.cover_min - staffed(p, schedule), 0) > 0
         open_day = (self.allowed.astype(np.int64) @ empty.T.astype(np.int64)) > 0  # [E, D]
-        wk = p.weekend_idx
-        on_weekend = np.flatnonzero(wk >= 0)
-        works_weekend = np.zeros((p.num_staff, max(p.num_weekends, 1)), dtype=bool)
-        rows, cols = np.nonzero(work[:, on_weekend])
-        works_weekend[rows, wk[on_weekend][cols]] = True
+        on_weekend = np.flatnonzero(p.weekend_idx >= 0)
         no_new_weekend = np.ones_like(work)
-        no_new_weekend[:, on_weekend] = works_weekend[:, wk[on_weekend]]
+        no_new_weekend[:, on_weekend] = worked_weekends(p, schedule)[:, p.weekend_idx[on_weekend]]
         takeable = (open_day & ~work & self.changeable & no_new_weekend).sum(axis=1)
         out: np.ndarray = room + takeable
         return out
@@ -505,7 +503,7 @@ class _Neighbourhoods:
         chain of swaps among the others."""
         p = self.p
         work = schedule[order] >= 0
-        minutes = np.where(work, p.shift_minutes[np.maximum(schedule[order], 0)], 0).sum(axis=1)
+        minutes = worked_minutes(p, schedule[order])
         room = ((p.max_total_minutes[order] - minutes >= p.shift_minutes[shift])
                 & (p.max_total_shifts[order] > work.sum(axis=1)) & self.allowed[order, shift])
         out: np.ndarray = np.concatenate([order[room], order[~room]])
@@ -655,12 +653,7 @@ def _lns(problem: RosterProblem, best: np.ndarray, best_obj: int, *, clock: _Clo
                 dtime_left=min(clock.dtime_left, allowance), deterministic=clock.deterministic,
                 dtime_per_second=clock.dtime_per_second)
             if room:
-                # a slice: in deterministic mode cut by deterministic time only, so that the slices repeat
-                phase = _Clock(deadline=clock.deadline if clock.deterministic
-                               else min(clock.deadline, time.perf_counter() + CHAIN_SLICE_S),
-                               dtime_left=min(max(clock.dtime_left, 0.0), CHAIN_SLICE_S * clock.dtime_per_second),
-                               deterministic=clock.deterministic, dtime_per_second=clock.dtime_per_second,
-                               parent=clock)
+                phase = clock.child(CHAIN_SLICE_S, wall=False)  # slices repeat in deterministic mode
             before, slice_start, slice_from = phase.dtime_left, time.perf_counter(), best_obj
             if not descended:
                 descended = True

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib
 import time
+from typing import Any
 
 import numpy as np
 import pytest
@@ -243,6 +244,18 @@ def test_a_windowed_link_changes_only_days_near_its_seat(window: int) -> None:
     assert changed_days > 0
 
 
+def short_lns(p: RosterProblem, start: np.ndarray, stats: dict[str, float], **kwargs: Any) -> tuple[np.ndarray, int]:
+    """The LNS with descent from ``start`` for 2 units of deterministic time (4 s at 0.5 per second), one worker,
+    small neighbourhoods of 0.2 s; returns (roster, objective)."""
+    solve_module = importlib.import_module("optimizer.roster.solve")
+    clock = solve_module._Clock(deadline=time.perf_counter() + 60.0, dtime_left=2.0, deterministic=True,
+                                dtime_per_second=0.5)
+    params = RosterParams(num_workers=1, lns_target_vars=20, lns_sub_time_s=0.2)
+    best, obj, _ = solve_module._lns(p, start, int(check(p, start).objective), clock=clock, params=params, seed=0,
+                                     stats=stats, descent=True, **kwargs)
+    return best, obj
+
+
 @pytest.mark.parametrize("share", [None, 0.5])
 @pytest.mark.parametrize("long_window", [14, None])
 def test_lns_runs_chains_after_its_descents(share: float | None, long_window: int | None,
@@ -250,18 +263,13 @@ def test_lns_runs_chains_after_its_descents(share: float | None, long_window: in
     """The LNS with descent runs the chains after each descent; where the descent is capped to a share of its time
     (long horizons) only with a window (``LONG_CHAIN_WINDOW``); its roster keeps every rule and is no worse
     (checker)."""
-    solve_module = importlib.import_module("optimizer.roster.solve")
-    monkeypatch.setattr(solve_module, "LONG_CHAIN_WINDOW", long_window)
+    monkeypatch.setattr(importlib.import_module("optimizer.roster.solve"), "LONG_CHAIN_WINDOW", long_window)
     p = per_cell_problem(2)
     start = solve_start(p, 2)
     assert start is not None
     before = check(p, start)
-    clock = solve_module._Clock(deadline=time.perf_counter() + 60.0, dtime_left=2.0, deterministic=True,
-                                dtime_per_second=0.5)
     stats: dict[str, float] = {}
-    params = RosterParams(num_workers=1, lns_target_vars=20, lns_sub_time_s=0.2)
-    best, obj, _ = solve_module._lns(p, start, int(before.objective), clock=clock, params=params, seed=0,
-                                     stats=stats, descent=True, descent_share=share)
+    best, obj = short_lns(p, start, stats, descent_share=share)
     assert ("lns_chains" in stats) == (share is None or long_window is not None)
     assert stats.get("lns_chain_gain", 0.0) >= 0
     after = check(p, best)

@@ -7,21 +7,20 @@ Rosters are judged by the independent roster checker (tests/roster_checker.py, n
 from __future__ import annotations
 
 import importlib
-import time
 
 import numpy as np
 import pytest
 
-from optimizer.roster import RosterParams, RosterProblem
+from optimizer.roster import RosterProblem
 from optimizer.roster.descent import StaffDescent
 from optimizer.roster.ejection import EjectionChains
 
 try:  # tests/ may or may not become a package
     from tests.roster.test_roster_descent import check, solve_start
-    from tests.roster.test_roster_ejection import Budget, per_cell_problem, three_seat_problem
+    from tests.roster.test_roster_ejection import Budget, per_cell_problem, short_lns, three_seat_problem
 except ImportError:  # pragma: no cover - depends on sys.path layout
     from test_roster_descent import check, solve_start  # type: ignore[no-redef]
-    from test_roster_ejection import Budget, per_cell_problem, three_seat_problem  # type: ignore[no-redef]
+    from test_roster_ejection import Budget, per_cell_problem, short_lns, three_seat_problem  # type: ignore[no-redef]
 
 solve_module = importlib.import_module("optimizer.roster.solve")
 
@@ -130,19 +129,13 @@ def test_lns_alternates_chains_and_room_rounds_and_keeps_every_rule(seed: int,
     start = solve_start(p, seed)
     assert start is not None
     before = check(p, start)
-    clock = solve_module._Clock(deadline=time.perf_counter() + 60.0, dtime_left=2.0, deterministic=True,
-                                dtime_per_second=0.5)
     stats: dict[str, float] = {}
-    params = RosterParams(num_workers=1, lns_target_vars=20, lns_sub_time_s=0.2)
-    best, obj, _ = solve_module._lns(p, start, int(before.objective), clock=clock, params=params, seed=0,
-                                     stats=stats, descent=True)
+    best, obj = short_lns(p, start, stats)
     assert stats.get("lns_room_rounds", 0) >= 1 and "lns_chains" in stats
     assert stats["lns_room_gain"] >= 0
     after = check(p, best)
     assert after.feasible and after.objective <= before.objective
     assert after.objective == pytest.approx(obj)
     # deterministic mode: the slices and the choice between them follow deterministic time, so a rerun repeats
-    again = solve_module._lns(p, start, int(before.objective), params=params, seed=0, stats={}, descent=True,
-                              clock=solve_module._Clock(deadline=time.perf_counter() + 60.0, dtime_left=2.0,
-                                                        deterministic=True, dtime_per_second=0.5))
-    assert np.array_equal(again[0], best) and again[1] == obj
+    again, again_obj = short_lns(p, start, {})
+    assert np.array_equal(again, best) and again_obj == obj
