@@ -88,7 +88,17 @@ def test_room_rounds_need_binding_minutes_and_a_large_block(monkeypatch: pytest.
     assert not solve_module.room_rounds(bound)
 
 
-def test_the_next_slice_goes_to_the_search_that_gained_more_per_second() -> None:
+def test_slices_alternate() -> None:
+    """Landed (``ROOM_ALTERNATE``): each slice goes to the other search, whatever the rates."""
+    nxt = solve_module._next_arm
+    assert solve_module.ROOM_ALTERNATE
+    assert nxt({"chains": 5.0, "room": 1.0}, "chains") == "room"
+    assert nxt({"chains": 0.0, "room": 9.0}, "room") == "chains"
+
+
+def test_the_next_slice_goes_to_the_search_that_gained_more_per_second(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With ``ROOM_ALTERNATE`` off: to the better last rate, alternating on a tie."""
+    monkeypatch.setattr(solve_module, "ROOM_ALTERNATE", False)
     nxt = solve_module._next_arm
     assert nxt({"chains": 5.0, "room": float("inf")}, "chains") == "room"  # room not tried yet
     assert nxt({"chains": 5.0, "room": 1.0}, "room") == "chains"
