@@ -51,8 +51,8 @@ first, each with a share of the remaining time in proportion to its number of va
    staff's maximum minutes barely exceed the seats' (``minutes_bind``) in blocks of at least ``ROOM_MIN_STAFF``
    staff, **room rounds** (``ROOM_ROUNDS``) replace the other neighbourhoods: CP-SAT over the whole rosters of staff
    drawn by the minutes they have left, alternating with slices of descent and chains (``ROOM_ALTERNATE``; column
-   generation with an interior-point master then gets ``ROOM_COLUMNS_SHARE`` of the time). It stops early once the gap to the bound is within the ``Stop``'s
-   relative gap.
+   generation with an interior-point master then gets ``ROOM_COLUMNS_SHARE`` of the time). It stops early once
+   the gap to the bound is within the ``Stop``'s relative gap.
 
 The reported objective is recomputed by the numpy evaluators on the final schedule. The bound is, per
 component, the best of the flow bound, the cover LP bound, CP-SAT's full-model bound and the Lagrangian bound,
@@ -198,20 +198,21 @@ ROOM_ROUNDS = True
 """Where the staff's maximum minutes barely exceed the minutes of the seats (``minutes_bind``), the LNS with ejection
 chains cuts them into slices of ``CHAIN_SLICE_S`` and alternates them with CP-SAT rounds over the whole rosters of
 ``ROOM_STAFF`` staff drawn by the room they have left (:meth:`_Neighbourhoods.room`), one slice each in turn
-(``ROOM_ALTERNATE``). Curtois & Qu 13 (120 staff; the maximum minutes fall 2,160 short
-of the seats, so an optimal roster wastes no minute, while stuck rosters leave 11,880 spread over 54 staff in
-pieces of 120-720): from a roster the chains had reached in 60 s (2,510), 20 s more of chains gave 2,410 and 20 s
-of these rounds 2,118 (16 staff drawn by room, 3 s each; 2,412 with staff drawn uniformly). From the rougher
-roster the chains start from (3,932), the chains gain faster (17 s: 2,636 against 2,933). Whole solves, paired
-with the rounds off: 13 at 60 s 2,606 against 2,645 over seeds 0-7 (within the noise), at 120 s 2,218 against
-2,632 over seeds 0-3 (lower in 4 of 4); 12 at 60 s 4,145 against 4,370 over seeds 0-3 (lower in 4 of 4, within 1%
-of the optimum in 2 of 4 against 0); see benchmarks/RESULTS.md, thirty-first session."""
+(``ROOM_ALTERNATE``). Curtois & Qu 13 (120 staff; the maximum minutes fall 2,160 short of the seats, so an optimal
+roster wastes no minute, while stuck rosters leave 11,880 spread over 54 staff in pieces of 120-720): from a roster
+the chains had reached in 60 s (2,510), 20 s more of chains gave 2,410 and 20 s of these rounds 2,118 (16 staff drawn
+by room, 3 s each; 2,412 with staff drawn uniformly). From the rougher roster the chains start from (3,932), the
+chains gain faster (17 s: 2,636 against 2,933). Whole solves, paired with the rounds off: 13 at 60 s 2,606 against
+2,645 over seeds 0-7 (within the noise), at 120 s 2,218 against 2,632 over seeds 0-3 (lower in 4 of 4); 12 at 60 s
+4,145 against 4,370 over seeds 0-3 (lower in 4 of 4, within 1% of the optimum in 2 of 4 against 0); see
+benchmarks/RESULTS.md, thirty-first session."""
 ROOM_ALTERNATE = True
 """Slices of chains and room rounds strictly alternate (False: the next slice goes to whichever gained more per
 second in its last one). A single slice's gain is a poor guide: a room round from a stuck roster gains nothing or a
 whole seat, and the chains' last passes gain a few points or a hundred, so a round that gained 1 point in its one
-try left the chains nearly all the time. Curtois & Qu 13 at 60 s, seeds 0-9 paired: 2,358.1 against 2,551.8
-(−193.7 ± 87.4, lower in 7 of 10); benchmarks/RESULTS.md, thirty-second session."""
+try left the chains nearly all the time. The rates are still measured, for the switch. Curtois & Qu 13 at 60 s,
+seeds 0-9 paired: 2,358.1 against 2,551.8 (−193.7 ± 87.4, lower in 7 of 10); benchmarks/RESULTS.md,
+thirty-second session."""
 ROOM_STAFF = 16
 """Staff whose whole rosters one room round frees (Curtois & Qu 13, 20 s from 2,510: 12 staff and 2 s per round
 2,315, 16 and 3 s 2,118, 20 and 3 s 2,310)."""
