@@ -50,7 +50,7 @@ first, each with a share of the remaining time in proportion to its number of va
    member until someone can fill one (moves of several staff at once, which the descent cannot make). Where the
    staff's maximum minutes barely exceed the seats' (``minutes_bind``) in blocks of at least ``ROOM_MIN_STAFF``
    staff, **room rounds** (``ROOM_ROUNDS``) replace the other neighbourhoods: CP-SAT over the whole rosters of staff
-   drawn by the minutes they have left, alternating with slices of descent and chains (``ROOM_ALTERNATE``; column
+   drawn by the minutes they have left, alternating with slices of descent and chains (column
    generation with an interior-point master then gets ``ROOM_COLUMNS_SHARE`` of the time). It stops early once
    the gap to the bound is within the ``Stop``'s relative gap.
 
@@ -197,22 +197,16 @@ link re-planning only the days within this many of its seat (None: no chains the
 ROOM_ROUNDS = True
 """Where the staff's maximum minutes barely exceed the minutes of the seats (``minutes_bind``), the LNS with ejection
 chains cuts them into slices of ``CHAIN_SLICE_S`` and alternates them with CP-SAT rounds over the whole rosters of
-``ROOM_STAFF`` staff drawn by the room they have left (:meth:`_Neighbourhoods.room`), one slice each in turn
-(``ROOM_ALTERNATE``). Curtois & Qu 13 (120 staff; the maximum minutes fall 2,160 short of the seats, so an optimal
-roster wastes no minute, while stuck rosters leave 11,880 spread over 54 staff in pieces of 120-720): from a roster
-the chains had reached in 60 s (2,510), 20 s more of chains gave 2,410 and 20 s of these rounds 2,118 (16 staff drawn
-by room, 3 s each; 2,412 with staff drawn uniformly). From the rougher roster the chains start from (3,932), the
-chains gain faster (17 s: 2,636 against 2,933). Whole solves, paired with the rounds off: 13 at 60 s 2,606 against
-2,645 over seeds 0-7 (within the noise), at 120 s 2,218 against 2,632 over seeds 0-3 (lower in 4 of 4); 12 at 60 s
-4,145 against 4,370 over seeds 0-3 (lower in 4 of 4, within 1% of the optimum in 2 of 4 against 0); see
-benchmarks/RESULTS.md, thirty-first session."""
-ROOM_ALTERNATE = True
-"""Slices of chains and room rounds strictly alternate (False: the next slice goes to whichever gained more per
-second in its last one). A single slice's gain is a poor guide: a room round from a stuck roster gains nothing or a
-whole seat, and the chains' last passes gain a few points or a hundred, so a round that gained 1 point in its one
-try left the chains nearly all the time. The rates are still measured, for the switch. Curtois & Qu 13 at 60 s,
-seeds 0-9 paired: 2,358.1 against 2,551.8 (−193.7 ± 87.4, lower in 7 of 10); benchmarks/RESULTS.md,
-thirty-second session."""
+``ROOM_STAFF`` staff drawn by the room they have left (:meth:`_Neighbourhoods.room`), one slice and one round in turn
+(giving the next turn to the search that gained more per second in its last one was worse: 13 at 60 s, seeds 0-9
+paired, 2,551.8 against 2,358.1, higher in 7 of 10; thirty-second session). Curtois & Qu 13 (120 staff; the maximum
+minutes fall 2,160 short of the seats, so an optimal roster wastes no minute, while stuck rosters leave 11,880 spread
+over 54 staff in pieces of 120-720): from a roster the chains had reached in 60 s (2,510), 20 s more of chains gave
+2,410 and 20 s of these rounds 2,118 (16 staff drawn by room, 3 s each; 2,412 with staff drawn uniformly). From the
+rougher roster the chains start from (3,932), the chains gain faster (17 s: 2,636 against 2,933). Whole solves,
+paired with the rounds off: 13 at 60 s 2,606 against 2,645 over seeds 0-7 (within the noise), at 120 s 2,218 against
+2,632 over seeds 0-3 (lower in 4 of 4); 12 at 60 s 4,145 against 4,370 over seeds 0-3 (lower in 4 of 4, within 1% of
+the optimum in 2 of 4 against 0); see benchmarks/RESULTS.md, thirty-first session."""
 ROOM_STAFF = 16
 """Staff whose whole rosters one room round frees (Curtois & Qu 13, 20 s from 2,510: 12 staff and 2 s per round
 2,315, 16 and 3 s 2,118, 20 and 3 s 2,310)."""
@@ -591,22 +585,6 @@ def room_rounds(problem: RosterProblem) -> bool:
     return ROOM_ROUNDS and problem.num_staff >= ROOM_MIN_STAFF and minutes_bind(problem)
 
 
-def _spent(clock: _Clock, dtime: float, wall_start: float) -> float:
-    """Seconds a search took: its deterministic time in deterministic mode (so that the choices it steers repeat),
-    else the wall clock since ``wall_start``; at least a millisecond."""
-    seconds = dtime / clock.dtime_per_second if clock.deterministic else time.perf_counter() - wall_start
-    return max(seconds, 1e-3)
-
-
-def _next_arm(rates: dict[str, float], last: str) -> str:
-    """The search that gets the LNS's next slice: the other one (``ROOM_ALTERNATE``), else the one that gained more
-    per second in its last one, and on a tie (both nothing) the other one."""
-    other = "room" if last == "chains" else "chains"
-    if ROOM_ALTERNATE:
-        return other
-    return last if rates[last] > rates[other] else other
-
-
 def _lns(problem: RosterProblem, best: np.ndarray, best_obj: int, *, clock: _Clock, params: RosterParams,
          seed: int, stats: dict[str, float], guide: np.ndarray | None = None, bound: float = -math.inf,
          rel_gap: float = 0.0, descent: bool = False, descent_first: bool = True,
@@ -625,7 +603,7 @@ def _lns(problem: RosterProblem, best: np.ndarray, best_obj: int, *, clock: _Clo
     each full descent, ejection chains (:mod:`optimizer.roster.ejection`) run where they apply, widening their
     candidates after a failed pass only with ``escalate``. Where room rounds apply (:func:`room_rounds`, not on long
     horizons), descent and chains run in slices of ``CHAIN_SLICE_S`` and the CP-SAT neighbourhoods are all room
-    rounds (:meth:`_Neighbourhoods.room`), in turn (:func:`_next_arm`)."""
+    rounds (:meth:`_Neighbourhoods.room`), one slice and one round in turn."""
     rng = np.random.default_rng(seed)
     staff_descent = StaffDescent(problem, rule_ids=params.rule_ids) if descent else None
     chains = None
@@ -637,7 +615,7 @@ def _lns(problem: RosterProblem, best: np.ndarray, best_obj: int, *, clock: _Clo
     descended = staff_descent is None or not descent_first
     # where the maximum minutes bind: slices of descent and chains alternate with room rounds (ROOM_ROUNDS)
     room = chains is not None and descent_share is None and room_rounds(problem)
-    arm, rates = "chains", {"chains": math.inf, "room": math.inf}
+    arm = "chains"  # with room rounds: the search that gets the next turn
     pending: np.ndarray | None = None  # staff whose rosters changed since the last descent (None: everyone)
     hood = _Neighbourhoods(problem, rng, guide)
     kinds = hood.KINDS + (("guide", "guide") if guide is not None else ()) + (("weekend",) * weekend_kinds)
@@ -662,7 +640,7 @@ def _lns(problem: RosterProblem, best: np.ndarray, best_obj: int, *, clock: _Clo
                 dtime_per_second=clock.dtime_per_second)
             if room:
                 phase = clock.child(CHAIN_SLICE_S, wall=False)  # slices repeat in deterministic mode
-            before, slice_start, slice_from = phase.dtime_left, time.perf_counter(), best_obj
+            before = phase.dtime_left
             if not descended:
                 descended = True
                 moved, replaced = staff_descent.improve(best, rng=rng, max_sweeps=DESCENT_SWEEPS, clock=phase,
@@ -695,10 +673,10 @@ def _lns(problem: RosterProblem, best: np.ndarray, best_obj: int, *, clock: _Clo
                 clock.charge(used)
             descent_dtime += used
             if room:
-                rates["chains"] = (slice_from - best_obj) / _spent(clock, used, slice_start)
-                arm = _next_arm(rates, "chains")
+                arm = "room"
+                stats["lns_chain_slices"] = stats.get("lns_chain_slices", 0) + 1
             continue
-        round_start, round_from = time.perf_counter(), best_obj
+        round_from = best_obj
         if room:
             kind, free, seconds = "room", hood.room(best, ROOM_STAFF), ROOM_SECONDS
         else:
@@ -725,8 +703,7 @@ def _lns(problem: RosterProblem, best: np.ndarray, best_obj: int, *, clock: _Clo
                     descended = False
                 best, best_obj = run.schedule, obj
         if room:
-            rates["room"] = (round_from - best_obj) / _spent(clock, run.dtime, round_start)
-            arm = _next_arm(rates, "room")
+            arm = "chains"
             stats["lns_room_rounds"] = stats.get("lns_room_rounds", 0) + 1
             stats["lns_room_gain"] = stats.get("lns_room_gain", 0) + round_from - best_obj
             continue
