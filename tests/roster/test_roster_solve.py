@@ -396,6 +396,27 @@ def test_penalty_neighbourhood_at_an_uncovered_shift_frees_staff_with_room(seed:
     assert freed and set(freed) <= {1, 3}
 
 
+@pytest.mark.parametrize("seed", range(3))
+def test_window_neighbourhoods_sweep_the_horizon(seed: int) -> None:
+    """With ``sweep`` each window starts on the day after the last one ended (wrapping round), frees every staff
+    member on its days and nothing else, so successive windows cover the whole horizon in turn."""
+    D, E = 10, 3
+    p = RosterProblem(cover_min=np.ones((D, 1), dtype=np.int64), is_allowed=np.ones((E, 1), dtype=bool))
+    schedule = np.full((E, D), -1, dtype=np.int64)
+    hood = importlib.import_module("optimizer.roster.solve")._Neighbourhoods(p, np.random.default_rng(seed),
+                                                                            sweep=True)
+    seen: list[int] = []
+    for _ in range(6):
+        free = hood.draw("window", 2 * E, schedule)  # two days of every staff member
+        days = np.flatnonzero(free.any(axis=0))
+        assert free[:, days].all()
+        assert days.size == 2
+        seen.extend(sorted(days.tolist(), key=lambda d: (d - seen[-1] - 1) % D if seen else d))
+    assert seen[0] == 0
+    assert all((b - a) % D == 1 for a, b in zip(seen, seen[1:], strict=False))
+    assert set(seen) == set(range(D))
+
+
 def weekend_problem() -> tuple[RosterProblem, np.ndarray]:
     """Three weeks from a Monday, one shift type, one weekend each. Weekend 0 (days 5, 6) needs one person a day
     and is covered by staff 0 on Saturday and staff 1 on Sunday; weekend 1 needs one on Saturday (day 12), and
