@@ -155,16 +155,13 @@ clearly better: 19 (20 s from 5,079) 4,366 / 4,229 but end to end 4,044 / 3,797 
 4,839) 3,812 / 3,892."""
 WINDOW_KINDS = 4
 """Extra weight of the window neighbourhood (every staff member over a run of days) in the LNS's draw, beside its
-weight of 1, in blocks whose horizon is too long for column generation (none elsewhere); with ``SWEEP`` there, each
-window starts on the day after the last one ended, so that the windows sweep the horizon in turn. On the 182 days of
-Curtois & Qu instance 20, whose rosters lose many points to requests as well as to empty seats, a logged 60 s run
-gained 31 points per window round against 8 per block, 2 per staff and 11 per penalty round, and a sweep of
-14-day windows from its final roster (5,920) reached 5,432 in 77 s, requests 961 to 600 (source: practice; measured
-as the switches ``WINDOW_KINDS=4 SWEEP=true`` against 0 and off, 60 s, seeds 0-11 paired: 5,875.0 against 6,036.3,
-−161.3 ± 79.5, lower in 8 of 12)."""
-SWEEP = True
-"""Where ``WINDOW_KINDS`` applies, window neighbourhoods sweep the horizon (each starts where the last one ended,
-the first on day 0) instead of starting on a random day."""
+weight of 1, in blocks whose horizon is too long for column generation (none elsewhere); there each window starts on
+the day after the last one ended (the first on day 0), so that the windows sweep the horizon in turn (0: neither).
+On the 182 days of Curtois & Qu instance 20, whose rosters lose many points to requests as well as to empty seats,
+a logged 60 s run gained 31 points per window round against 8 per block, 2 per staff and 11 per penalty round, and
+a sweep of 14-day windows from its final roster (5,920) reached 5,432 in 77 s, requests 961 to 600 (source:
+practice; measured as switches, weight 4 with the sweep against 0 with random windows, 60 s, seeds 0-11 paired:
+5,875.0 against 6,036.3, −161.3 ± 79.5, lower in 8 of 12)."""
 WEEKEND_SHARE = 0.25
 """In blocks whose horizon is too long for column generation and whose weekends are limited
 (:func:`optimizer.roster.weekends.weekends_bind`), the first roster is built towards a plan of the weekend days
@@ -437,7 +434,8 @@ class _Neighbourhoods:
             start = self.sweep_at % D if self.sweep else int(rng.integers(D))
             length = max(1, int(np.searchsorted(np.cumsum(np.roll(per_day, -start)), target)) + 1)
             days = (start + np.arange(min(length, D))) % D
-            self.sweep_at = start + min(length, D)
+            if self.sweep:
+                self.sweep_at = start + min(length, D)
             mask = np.zeros_like(self.changeable)
             mask[:, days] = True
             out: np.ndarray = mask & self.changeable
@@ -616,7 +614,7 @@ def _lns(problem: RosterProblem, best: np.ndarray, best_obj: int, *, clock: _Clo
     rosters it changed and within that share of the LNS's deterministic time (``LNS_DESCENT_SHARE``); and first
     on everyone unless ``descent_first`` is False (the caller has descended from ``best`` already). The
     weekend-swap neighbourhood is drawn with weight ``weekend_kinds`` (``WEEKEND_KINDS``), the window neighbourhood with
-    1 + ``window_kinds`` (``WINDOW_KINDS``; windows then sweep the horizon with ``SWEEP``), each other kind 1. After
+    1 + ``window_kinds`` (``WINDOW_KINDS``; windows then sweep the horizon), each other kind 1. After
     each full descent, ejection chains (:mod:`optimizer.roster.ejection`) run where they apply, widening their
     candidates after a failed pass only with ``escalate``. Where room rounds apply (:func:`room_rounds`, not on long
     horizons), descent and chains run in slices of ``CHAIN_SLICE_S`` and the CP-SAT neighbourhoods are all room
@@ -634,7 +632,7 @@ def _lns(problem: RosterProblem, best: np.ndarray, best_obj: int, *, clock: _Clo
     room = chains is not None and descent_share is None and room_rounds(problem)
     arm = "chains"  # with room rounds: the search that gets the next turn
     pending: np.ndarray | None = None  # staff whose rosters changed since the last descent (None: everyone)
-    hood = _Neighbourhoods(problem, rng, guide, sweep=SWEEP and window_kinds > 0)
+    hood = _Neighbourhoods(problem, rng, guide, sweep=window_kinds > 0)
     kinds = hood.KINDS + (("guide", "guide") if guide is not None else ()) + (("weekend",) * weekend_kinds) + (
         ("window",) * window_kinds)
     if hood.total == 0:
