@@ -51,7 +51,9 @@ first, each with a share of the remaining time in proportion to its number of va
    staff's maximum minutes barely exceed the seats' (``minutes_bind``) in blocks of at least ``ROOM_MIN_STAFF``
    staff, **room rounds** (``ROOM_ROUNDS``) replace the other neighbourhoods: CP-SAT over the whole rosters of staff
    drawn by the minutes they have left, alternating with slices of descent and chains (column
-   generation with an interior-point master then gets ``ROOM_COLUMNS_SHARE`` of the time). It stops early once
+   generation with an interior-point master then gets ``ROOM_COLUMNS_SHARE`` of the time); once a slice and a
+   round in a row have gained nothing, a **band round** (``BAND_ROUNDS``) frees every staff member around every
+   weekend for CP-SAT instead of the next room round. It stops early once
    the gap to the bound is within the ``Stop``'s relative gap.
 
 The reported objective is recomputed by the numpy evaluators on the final schedule. The bound is, per
@@ -223,6 +225,23 @@ ROOM_SECONDS = 3.0
 """CP-SAT time of one room round."""
 CHAIN_SLICE_S = 3.0
 """Length of one slice of descent and ejection chains between room rounds."""
+BAND_ROUNDS = True
+"""Where room rounds run, once a slice of chains and a room round in a row have gained nothing (the LNS has stalled),
+the next CP-SAT round frees every staff member on the weekends and the ``BAND_SPAN`` days either side of each
+(:meth:`_Neighbourhoods.band`) for at most ``BAND_SECONDS``, then the alternation goes on. Where both the minutes
+and the weekends bind (Curtois & Qu 13: 941,160 seat minutes against 939,000 the staff may work, 482 weekend seats
+against 500 weekend days), a stalled roster's empty seats all lie on weekends, and filling one means moving
+weekends between staff and the weekday shifts around them, a move of dozens of staff that neither the chains nor
+the rounds over 16 whole rosters make. From a 60 s roster of 13 (2,337), 20 s of such a round gave 2,214 (10 s:
+2,318, or 2,319 with one day either side). Whole solves of 13 at 60 s, paired with the rounds off over seeds 0-7:
+2,158.1 against 2,345.2 (lower in 7 of 8; benchmarks/RESULTS.md, thirty-fourth session). Source: practice of
+rostering heuristics (re-optimising the most constrained days of all staff at once)."""
+BAND_SPAN = 2
+"""Days either side of each weekend that a band round frees."""
+BAND_SECONDS = 20.0
+"""CP-SAT time of one band round."""
+BAND_MIN_S = 6.0
+"""A band round starts only with at least this many seconds left."""
 ROOM_MIN_STAFF = 50
 """Room rounds only in blocks of at least this many staff (of Curtois & Qu, where the minutes bind, instances 12
 and 13; below it, 1-10, the dive or the full model find the rosters)."""
@@ -511,6 +530,19 @@ class _Neighbourhoods:
         out: np.ndarray = mask & self.changeable
         return out
 
+    def band(self, span: int) -> np.ndarray:
+        """Every staff member on the weekend days and the ``span`` days either side of each weekend (all weekdays
+        when the horizon has no weekend)."""
+        p, D = self.p, self.p.num_days
+        days = np.zeros(D, dtype=bool)
+        for w in range(p.num_weekends):
+            on = np.flatnonzero(p.weekend_idx == w)
+            days[max(0, on[0] - span):min(D, on[-1] + span + 1)] = True
+        if not days.any():
+            days[:] = True
+        out: np.ndarray = self.changeable & days[None, :]
+        return out
+
     def _spare_first(self, order: np.ndarray, schedule: np.ndarray, shift: int) -> np.ndarray:
         """``order`` with the staff who may work ``shift`` and have room for it in their total minutes and shifts
         moved to the front: an uncovered shift is filled by someone under their maximum, often through a
@@ -631,6 +663,7 @@ def _lns(problem: RosterProblem, best: np.ndarray, best_obj: int, *, clock: _Clo
     # where the maximum minutes bind: slices of descent and chains alternate with room rounds (ROOM_ROUNDS)
     room = chains is not None and descent_share is None and room_rounds(problem)
     arm = "chains"  # with room rounds: the search that gets the next turn
+    idle = 0  # with room rounds: turns in a row (slices and rounds) that gained nothing
     pending: np.ndarray | None = None  # staff whose rosters changed since the last descent (None: everyone)
     hood = _Neighbourhoods(problem, rng, guide, sweep=window_kinds > 0)
     kinds = hood.KINDS + (("guide", "guide") if guide is not None else ()) + (("weekend",) * weekend_kinds) + (
@@ -657,6 +690,7 @@ def _lns(problem: RosterProblem, best: np.ndarray, best_obj: int, *, clock: _Clo
             if room:
                 phase = clock.child(CHAIN_SLICE_S, wall=False)  # slices repeat in deterministic mode
             before = phase.dtime_left
+            slice_from = best_obj
             if not descended:
                 descended = True
                 moved, replaced = staff_descent.improve(best, rng=rng, max_sweeps=DESCENT_SWEEPS, clock=phase,
@@ -690,10 +724,14 @@ def _lns(problem: RosterProblem, best: np.ndarray, best_obj: int, *, clock: _Clo
             descent_dtime += used
             if room:
                 arm = "room"
+                idle = idle + 1 if best_obj >= slice_from else 0
                 stats["lns_chain_slices"] = stats.get("lns_chain_slices", 0) + 1
             continue
         round_from = best_obj
-        if room:
+        if room and BAND_ROUNDS and idle >= 2 and clock.seconds_left() >= BAND_MIN_S:
+            kind, free, seconds = "band", hood.band(BAND_SPAN), BAND_SECONDS
+            stats["lns_band_rounds"] = stats.get("lns_band_rounds", 0) + 1
+        elif room:
             kind, free, seconds = "room", hood.room(best, ROOM_STAFF), ROOM_SECONDS
         else:
             kind = kinds[int(rng.integers(len(kinds)))]
@@ -720,6 +758,7 @@ def _lns(problem: RosterProblem, best: np.ndarray, best_obj: int, *, clock: _Clo
                 best, best_obj = run.schedule, obj
         if room:
             arm = "chains"
+            idle = 0 if kind == "band" or best_obj < round_from else idle + 1
             stats["lns_room_rounds"] = stats.get("lns_room_rounds", 0) + 1
             stats["lns_room_gain"] = stats.get("lns_room_gain", 0) + round_from - best_obj
             continue

@@ -132,3 +132,45 @@ def test_lns_alternates_chains_and_room_rounds_and_keeps_every_rule(seed: int,
     # deterministic mode: the slices and the choice between them follow deterministic time, so a rerun repeats
     again, again_obj = short_lns(p, start, {})
     assert np.array_equal(again, best) and again_obj == obj
+
+
+def test_a_band_frees_every_staff_member_around_each_weekend() -> None:
+    """Weekends of :func:`room_problem` are days 0-1 and 7-8: a band of one day frees days 0-2 and 6-8 of every staff
+    member who may work at all (staff 3 may, though with no minutes), of two days everything but day 4, and a
+    horizon without weekends is freed whole."""
+    p = room_problem()
+    hood = solve_module._Neighbourhoods(p, np.random.default_rng(0))
+    assert np.flatnonzero(hood.band(1).all(axis=0)).tolist() == [0, 1, 2, 6, 7, 8]
+    assert not hood.band(1)[:, 3:6].any()
+    assert np.flatnonzero(hood.band(2).any(axis=0)).tolist() == [0, 1, 2, 3, 5, 6, 7, 8]
+    no_weekends = room_problem().replace(cover_min=np.ones((5, 2), dtype=np.int64),
+                                         under_weight=np.full((5, 2), 100), start_weekday=0)
+    assert solve_module._Neighbourhoods(no_weekends, np.random.default_rng(0)).band(1).all()
+
+
+@pytest.mark.parametrize("seed", [2, 5])
+def test_lns_turns_to_band_rounds_when_chains_and_room_rounds_stall(seed: int,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """With room rounds forced on and band rounds allowed at any time left, the stalled LNS runs band rounds (each only
+    after two turns in a row without gain); its roster keeps every rule (checker), is no worse than the start, and a
+    deterministic rerun repeats it."""
+    monkeypatch.setattr(solve_module, "ROOM_MIN_STAFF", 1)
+    monkeypatch.setattr(solve_module, "MINUTES_BIND", 1e9)
+    monkeypatch.setattr(solve_module, "CHAIN_SLICE_S", 0.2)
+    monkeypatch.setattr(solve_module, "ROOM_SECONDS", 0.2)
+    monkeypatch.setattr(solve_module, "BAND_SECONDS", 0.2)
+    monkeypatch.setattr(solve_module, "BAND_MIN_S", 0.0)
+    p = per_cell_problem(seed)
+    start = solve_start(p, seed)
+    assert start is not None
+    before = check(p, start)
+    stats: dict[str, float] = {}
+    best, obj = short_lns(p, start, stats)
+    assert stats.get("lns_band_rounds", 0) >= 1
+    # band rounds take room rounds' turns: at most one in every three turns (two idle turns come before each)
+    assert 3 * stats["lns_band_rounds"] <= stats["lns_chain_slices"] + stats["lns_room_rounds"] + 1
+    after = check(p, best)
+    assert after.feasible and after.objective <= before.objective
+    assert after.objective == pytest.approx(obj)
+    again, again_obj = short_lns(p, start, {})
+    assert np.array_equal(again, best) and again_obj == obj
