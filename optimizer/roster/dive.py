@@ -208,4 +208,6 @@ class ColumnDive:
         finally:
             self._apply({})
             cg.h.run()
+            if cg.h.getModelStatus() == highspy.HighsModelStatus.kOptimal:
+                cg.lp_value = float(cg.h.getInfo().objective_function_value)  # the root's again, not the last node's
         return best, best_obj

@@ -30,8 +30,8 @@ first, each with a share of the remaining time in proportion to its number of va
    descent** (:mod:`optimizer.roster.descent`: whole rosters of single staff members re-planned by the labelling
    search against everyone else's cover). If column generation reached the LP optimum in a block of at most
    ``DIVE_MAX_STAFF`` staff, the **column dive** (:mod:`optimizer.roster.dive`: fix staff to their heaviest
-   columns, price the rest again, backtrack to the open node of least LP) takes ``DIVE_SHARE`` of the time left
-   instead of the descents, and a roster it finds goes straight to the LNS below. Otherwise, with a converged
+   columns, price the rest again, backtrack to the open node of least LP; started again one column wider when its
+   tree runs out early, ``DIVE_RESTARTS``) takes ``DIVE_SHARE`` of the time left instead of the descents, and a roster it finds goes straight to the LNS below. Otherwise, with a converged
    master, the cells on which all rosters of the LP solution agree are fixed and LNS re-optimises the rest from
    the rounded LP roster; if column generation ran out of time, the LP is no guide and the time goes to the LNS on
    the whole block.
@@ -192,6 +192,14 @@ DIVE_SHARE = 0.85
 DIVE_MAX_STAFF = 32
 """Largest block that dives: each node re-prices every free staff member, and beyond this a dive cannot finish
 in the time (Curtois & Qu instance 12, 60 staff: about a second per node in the ninth session)."""
+DIVE_RESTARTS = True
+"""When a dive's tree runs out (no open node left) with at least ``DIVE_RESTART_MIN_S`` of its share left and its best
+roster above the LP optimum rounded up, the dive starts again from the root, one column wider (the master keeps
+every column the last dive priced, so each dive's LPs differ too). On Curtois & Qu 5 at 60 s, seed 0, the dive of
+width 2 ran out after 18 nodes in 3.2 s at 1,233 (one seat above the optimum, 1,143) and the LNS stayed there for 56
+s, while a dive of width 4 alone reached 1,148 (benchmarks/RESULTS.md, thirty-fourth session)."""
+DIVE_RESTART_MIN_S = 1.0
+"""A dive starts again only with at least this many seconds of its share left."""
 DIVE_POLISH_SWEEPS = 2
 """Sweeps of staff-wise descent that polish each dive node's rounded roster before it is scored (0: none). The
 rounded roster's columns rarely fit together exactly; a couple of best responses mend most of it, and the dive's
@@ -1134,11 +1142,26 @@ def _dive(problem: RosterProblem, cg: ColumnGeneration, best_obj: float, *, cloc
             moved, _ = descent.improve(roster, rng=rng, max_sweeps=DIVE_POLISH_SWEEPS, clock=phase)
             return moved
 
-    dive = ColumnDive(cg, objective, polish=polish)
     t0 = time.perf_counter()
-    roster, obj = dive.run(phase, phase.child, incumbent=best_obj)
+    roster: np.ndarray | None = None
+    obj = best_obj
+    width: int | None = None  # the first dive: ``optimizer.roster.dive.WIDTH``
+    floor = math.ceil(cg.lp_value - 1e-6) if cg.converged else -math.inf  # no integer roster is below it
+    nodes = dives = improved = restarts = 0
+    while True:
+        dive = ColumnDive(cg, objective, polish=polish, width=width)
+        found, found_obj = dive.run(phase, phase.child, incumbent=obj)
+        nodes, dives, improved = nodes + dive.stats.nodes, dives + dive.stats.dives, improved + dive.stats.improved
+        if found is not None and found_obj < obj:
+            roster, obj = found, found_obj
+        # the tree ran out with time left and the roster above the LP: dive again, wider (DIVE_RESTARTS)
+        if (not DIVE_RESTARTS or dive.stats.dives == 0 or obj <= floor
+                or phase.seconds_left() < DIVE_RESTART_MIN_S):
+            break
+        width = dive.width + 1
+        restarts += 1
     clock.charge(before - phase.dtime_left)
-    stats.update(dive_nodes=dive.stats.nodes, dive_dives=dive.stats.dives, dive_improved=dive.stats.improved,
+    stats.update(dive_nodes=nodes, dive_dives=dives, dive_improved=improved, dive_restarts=restarts,
                  dive_seconds=time.perf_counter() - t0, dive_objective=obj if roster is not None else math.nan)
     return roster, obj
 

@@ -77,6 +77,7 @@ def test_dive_leaves_the_master_as_it_found_it(seed: int) -> None:
     assert not lower.any() and np.all(upper == highspy.kHighsInf)
     assert cg.h.getModelStatus() == highspy.HighsModelStatus.kOptimal
     assert cg.h.getInfo().objective_function_value == pytest.approx(root, abs=1e-6)
+    assert cg.lp_value == pytest.approx(root, abs=1e-6)  # the root's value, not the last node's
 
 
 def test_dive_fixes_staff_to_their_columns() -> None:
@@ -153,3 +154,34 @@ def test_solve_with_the_dive_keeps_every_rule(monkeypatch: pytest.MonkeyPatch) -
     assert result.is_feasible and result.stats["dive_nodes"] >= 1
     report = check(p, result.schedule)
     assert report.feasible and report.objective == pytest.approx(result.objective)
+
+
+def test_a_dive_whose_tree_runs_out_starts_again_one_column_wider(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Dives that find nothing (their rosters withheld) leave the roster above the LP, so while time is left the dive
+    starts again from the root with one more column per branching (2, 3, 4, ...); the solve still returns a roster
+    the checker accepts. With the restarts off, one dive only."""
+    from optimizer.roster import RosterParams
+
+    solve_mod = importlib.import_module("optimizer.roster.solve")
+    widths: list[int] = []
+
+    class Withheld(ColumnDive):
+        def run(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+            widths.append(self.width)
+            super().run(*args, **kwargs)
+            return None, kwargs.get("incumbent", math.inf)
+
+    monkeypatch.setattr(solve_mod, "ColumnDive", Withheld)
+    monkeypatch.setattr(solve_mod, "DIVE_MAX_STAFF", 100)
+    monkeypatch.setattr(solve_mod, "DIVE_RESTART_MIN_S", 0.2)
+    p = random_problem(800, E=8, D=14, S=3, full=False)
+    params = RosterParams(use_columns=True, full_model_max_vars=1)
+    result = solve(p, params=params, stop=Stop(time_limit_s=5, rel_gap=0.0), seed=0)
+    assert len(widths) >= 2 and widths == list(range(widths[0], widths[0] + len(widths)))
+    assert result.stats["dive_restarts"] == len(widths) - 1
+    report = check(p, result.schedule)
+    assert report.feasible and report.objective == pytest.approx(result.objective)
+    widths.clear()
+    monkeypatch.setattr(solve_mod, "DIVE_RESTARTS", False)
+    solve(p, params=params, stop=Stop(time_limit_s=5, rel_gap=0.0), seed=0)
+    assert len(widths) == 1
