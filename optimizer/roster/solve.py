@@ -31,7 +31,8 @@ first, each with a share of the remaining time in proportion to its number of va
    search against everyone else's cover). If column generation reached the LP optimum in a block of at most
    ``DIVE_MAX_STAFF`` staff, the **column dive** (:mod:`optimizer.roster.dive`: fix staff to their heaviest
    columns, price the rest again, backtrack to the open node of least LP; started again one column wider when its
-   tree runs out early, ``DIVE_RESTARTS``) takes ``DIVE_SHARE`` of the time left instead of the descents, and a roster it finds goes straight to the LNS below. Otherwise, with a converged
+   tree runs out early, ``DIVE_RESTARTS``) takes ``DIVE_SHARE`` of the time left instead of the descents, and a
+   roster it finds goes straight to the LNS below. Otherwise, with a converged
    master, the cells on which all rosters of the LP solution agree are fixed and LNS re-optimises the rest from
    the rounded LP roster; if column generation ran out of time, the LP is no guide and the time goes to the LNS on
    the whole block.
@@ -234,9 +235,10 @@ ROOM_SECONDS = 3.0
 CHAIN_SLICE_S = 3.0
 """Length of one slice of descent and ejection chains between room rounds."""
 BAND_ROUNDS = True
-"""Where room rounds run, once a slice of chains and a room round in a row have gained nothing (the LNS has stalled),
-the next CP-SAT round frees every staff member on the weekends and the ``BAND_SPAN`` days either side of each
-(:meth:`_Neighbourhoods.band`) for at most ``BAND_SECONDS``, then the alternation goes on. Where both the minutes
+"""Where room rounds run, once two turns in a row (a room round and the slice of chains after it) have gained nothing
+(the LNS has stalled), the next CP-SAT round frees every staff member on the weekends and the ``BAND_SPAN`` days
+either side of each (:meth:`_Neighbourhoods.band`) for at most ``BAND_SECONDS`` instead of a room round (the stats
+count it among them, and apart as ``lns_band_rounds``), then the alternation goes on. Where both the minutes
 and the weekends bind (Curtois & Qu 13: 941,160 seat minutes against 939,000 the staff may work, 482 weekend seats
 against 500 weekend days), a stalled roster's empty seats all lie on weekends, and filling one means moving
 weekends between staff and the weekday shifts around them, a move of dozens of staff that neither the chains nor
@@ -1146,7 +1148,7 @@ def _dive(problem: RosterProblem, cg: ColumnGeneration, best_obj: float, *, cloc
     roster: np.ndarray | None = None
     obj = best_obj
     width: int | None = None  # the first dive: ``optimizer.roster.dive.WIDTH``
-    floor = math.ceil(cg.lp_value - 1e-6) if cg.converged else -math.inf  # no integer roster is below it
+    floor = math.ceil(cg.lp_value - 1e-6)  # the converged root LP rounded up: no integer roster is below it
     nodes = dives = improved = restarts = 0
     while True:
         dive = ColumnDive(cg, objective, polish=polish, width=width)

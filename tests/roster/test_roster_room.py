@@ -1,5 +1,6 @@
 """Room rounds (optimizer/roster/solve.py, ``ROOM_ROUNDS``): where the staff's maximum minutes bind, the LNS alternates
-slices of ejection chains with CP-SAT rounds over the whole rosters of staff drawn by the room they have left.
+slices of ejection chains with CP-SAT rounds over the whole rosters of staff drawn by the room they have left, and
+once both stall, band rounds over every staff member around every weekend (``BAND_ROUNDS``).
 
 Rosters are judged by the independent roster checker (tests/roster_checker.py, no code shared with the core).
 """
