@@ -52,8 +52,8 @@ first, each with a share of the remaining time in proportion to its number of va
    staff's maximum minutes barely exceed the seats' (``minutes_bind``) in blocks of at least ``ROOM_MIN_STAFF``
    staff, **room rounds** (``ROOM_ROUNDS``) replace the other neighbourhoods: CP-SAT over the whole rosters of staff
    drawn by the minutes they have left, alternating with slices of descent and chains (column
-   generation with an interior-point master then gets ``ROOM_COLUMNS_SHARE`` of the time); once a slice and a
-   round in a row have gained nothing, a **band round** (``BAND_ROUNDS``) frees every staff member around every
+   generation with an interior-point master then gets ``ROOM_COLUMNS_SHARE`` of the time); once a round and the
+   slice after it have gained nothing, a **band round** (``BAND_ROUNDS``) frees every staff member around every
    weekend for CP-SAT instead of the next room round. It stops early once
    the gap to the bound is within the ``Stop``'s relative gap.
 
@@ -541,15 +541,12 @@ class _Neighbourhoods:
         return out
 
     def band(self, span: int) -> np.ndarray:
-        """Every staff member on the weekend days and the ``span`` days either side of each weekend (all weekdays
-        when the horizon has no weekend)."""
-        p, D = self.p, self.p.num_days
-        days = np.zeros(D, dtype=bool)
-        for w in range(p.num_weekends):
-            on = np.flatnonzero(p.weekend_idx == w)
-            days[max(0, on[0] - span):min(D, on[-1] + span + 1)] = True
+        """Every staff member on the weekend days and the ``span`` days either side of each weekend (every day when
+        the horizon has no weekend day)."""
+        near = np.lib.stride_tricks.sliding_window_view(np.pad(self.p.weekend_idx >= 0, span), 2 * span + 1)
+        days = np.asarray(near.any(axis=1))  # [D]: a weekend day within ``span`` days
         if not days.any():
-            days[:] = True
+            days = np.ones_like(days)
         out: np.ndarray = self.changeable & days[None, :]
         return out
 

@@ -147,6 +147,12 @@ def test_a_band_frees_every_staff_member_around_each_weekend() -> None:
     no_weekends = room_problem().replace(cover_min=np.ones((5, 2), dtype=np.int64),
                                          under_weight=np.full((5, 2), 100), start_weekday=0)
     assert solve_module._Neighbourhoods(no_weekends, np.random.default_rng(0)).band(1).all()
+    # a horizon shorter than the band (Friday to Sunday, two days either side)
+    short = room_problem().replace(cover_min=np.ones((3, 2), dtype=np.int64), under_weight=np.full((3, 2), 100),
+                                   start_weekday=4)
+    assert solve_module._Neighbourhoods(short, np.random.default_rng(0)).band(2).all()
+    friday_off = solve_module._Neighbourhoods(short.replace(start_weekday=3), np.random.default_rng(0)).band(1)
+    assert friday_off.any(axis=0).tolist() == [False, True, True]  # Thursday, Friday, Saturday
 
 
 @pytest.mark.parametrize("seed", [2, 5])
