@@ -37,7 +37,7 @@ from optimizer.roster import constraints as hard
 from optimizer.roster import objectives as soft
 from optimizer.roster.components import restrict
 from optimizer.roster.evaluate import evaluate_schedule, select_rules
-from optimizer.roster.model import RosterModel
+from optimizer.roster.model import RosterModel, staff_variable_counts
 from optimizer.roster.pricing import LabelPricer, cell_costs, price_in_parts, roster_costs
 from optimizer.roster.problem import FREE, RosterProblem
 
@@ -140,15 +140,14 @@ class ColumnGeneration:
         self.staff_rule_ids = tuple(r.id for r in self.staff_rules)
         active = set(self.rule_ids)
         self.use = {rid: rid in active for rid in COUPLING}
-        self.pricing: list[RosterModel] = []
-        self.base_cost: list[tuple[np.ndarray, np.ndarray, int]] = []
-        for e in range(self.E):
-            m = RosterModel(restrict(p, np.array([e]), np.arange(self.S)))
-            for rule in self.staff_rules:
-                rule.add(m)
-            self.pricing.append(m)
-            idx = np.array([lit.index for lit in m.obj_lits], dtype=np.int64)
-            self.base_cost.append((idx, np.asarray(m.obj_coefs, dtype=np.int64), m.obj_const))
+        # each staff member's own problem; its CP-SAT pricing model is built on first use (:meth:`pricing_model`):
+        # where the labelling pricing alone runs, exact pricing may never come (Curtois & Qu 13: 120 models, about
+        # a second of model building at the start of column generation, unused in a 60 s solve)
+        self.staff_problems = [restrict(p, np.array([e]), np.arange(self.S)) for e in range(self.E)]
+        self.num_vars = staff_variable_counts(p)
+        """Int64 [E]: shift variables of each staff member's pricing model (0: nothing to decide)."""
+        self._pricing: list[RosterModel | None] = [None] * self.E
+        self._base_cost: list[tuple[np.ndarray, np.ndarray, int] | None] = [None] * self.E
         # without the cost-to-go ranking and pruning: on Curtois & Qu instance 13 they slow the search by 15% and
         # the master LP after 40 s is 2,151 with them against 1,920 without (descent uses them: exact totals)
         self.labels = (LabelPricer(p, set(self.staff_rule_ids), prune=False, beam=LABEL_BEAM)
@@ -174,8 +173,8 @@ class ColumnGeneration:
         self._build_master()
         fixed_rows = np.where(p.fixed == FREE, -1, p.fixed).astype(np.int64)
         for e in range(self.E):
-            if self.pricing[e].num_vars == 0:  # nothing to decide: the fixed roster is the only column
-                sub = self.pricing[e].problem
+            if self.num_vars[e] == 0:  # nothing to decide: the fixed roster is the only column
+                sub = self.staff_problems[e]
                 cost = float(evaluate_schedule(sub, fixed_rows[e][None, :], rule_ids=self.staff_rule_ids).objective)
                 self.add_column(e, fixed_rows[e], cost)
 
@@ -352,9 +351,23 @@ class ColumnGeneration:
             return int((work & self.p.is_night[np.maximum(row, 0)]).sum())
         return int((work & self._weekend).sum())
 
+    def pricing_model(self, e: int) -> tuple[RosterModel, tuple[np.ndarray, np.ndarray, int]]:
+        """Staff ``e``'s CP-SAT pricing model (the staff-level rules on their own problem) and its own-cost
+        objective ``(literal indices, coefficients, constant)``; built on first use and kept."""
+        m = self._pricing[e]
+        base = self._base_cost[e]
+        if m is None or base is None:
+            m = RosterModel(self.staff_problems[e])
+            for rule in self.staff_rules:
+                rule.add(m)
+            base = (np.array([lit.index for lit in m.obj_lits], dtype=np.int64), np.asarray(m.obj_coefs, dtype=np.int64),
+                    m.obj_const)
+            self._pricing[e], self._base_cost[e] = m, base
+        return m, base
+
     def own_cost(self, e: int, row: np.ndarray) -> float:
         """Staff-level terms of roster ``row`` of staff ``e``; ``inf`` if it breaks a staff-level hard rule."""
-        sub = self.pricing[e].problem
+        sub = self.staff_problems[e]
         ev = evaluate_schedule(sub, row[None, :], rule_ids=self.staff_rule_ids)
         return float(ev.objective) if ev.is_feasible else math.inf
 
@@ -380,7 +393,7 @@ class ColumnGeneration:
     # ------------------------------------------------------------------ pricing
     def _x_dual(self, e: int, duals: np.ndarray) -> np.ndarray:
         """Dual value collected by each shift variable of staff ``e``'s pricing model."""
-        m = self.pricing[e]
+        m, _ = self.pricing_model(e)
         out: np.ndarray = self.cell_prices(duals, np.array([e]))[0][m.x_d, m.x_s]
         return out
 
@@ -391,8 +404,7 @@ class ColumnGeneration:
 
         Only rosters of negative reduced cost are searched (an objective cut-off at the convexity dual); an
         infeasible search proves that none exists. With ``first`` the search stops at the first one."""
-        m = self.pricing[e]
-        idx, coefs, const = self.base_cost[e]
+        m, (idx, coefs, const) = self.pricing_model(e)
         xdual = self._x_dual(e, duals)
         scaled_x = np.rint(-SCALE * xdual).astype(np.int64)
         model = m.model
@@ -602,7 +614,7 @@ class ColumnGeneration:
                 seconds = min(price_seconds, max(clock.seconds_left() / 2, 0.05))
 
                 def work(e: int, duals: np.ndarray = duals, seconds: float = seconds, first: bool = quick) -> Any:
-                    if not self.pricing[e].num_vars:
+                    if not self.num_vars[e]:
                         return [], -math.inf, 0.0
                     return self._price(e, duals, seconds, last_rows.get(e), first=first)
 
@@ -618,7 +630,7 @@ class ColumnGeneration:
                 added = 0
                 value = np.full(self.E, -math.inf)
                 for e, (cols, bound, _) in zip(priced, results, strict=True):
-                    if not self.pricing[e].num_vars:
+                    if not self.num_vars[e]:
                         known = [j for j, col in enumerate(self.columns) if col[0] == e]
                         value[e] = min((self.columns[j][2] - self._column_dual(e, self.columns[j][1], duals)
                                         + duals[self.conv_row + e]) for j in known) if known else -math.inf
@@ -678,7 +690,7 @@ class ColumnGeneration:
         """Give every staff member without a column one feasible roster (first solution of its pricing model
         at zero duals); returns how many still have none (no roster found in time)."""
         have = {e for e, _, _ in self.columns}
-        missing = [e for e in range(self.E) if e not in have and self.pricing[e].num_vars]
+        missing = [e for e in range(self.E) if e not in have and self.num_vars[e]]
         zero = np.zeros(self.num_rows)
         zero[self.conv_row:self.conv_row + self.E] = self.big  # any roster is below this cut-off
         for e in missing:
@@ -690,7 +702,7 @@ class ColumnGeneration:
             for row, cost in cols[:1]:
                 self.add_column(e, row, cost)
         have = {e for e, _, _ in self.columns}
-        return sum(1 for e in range(self.E) if e not in have and self.pricing[e].num_vars)
+        return sum(1 for e in range(self.E) if e not in have and self.num_vars[e])
 
     def gap_parts(self, schedule: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Where ``schedule`` loses against the master LP, at the last LP duals: (float [E], each staff

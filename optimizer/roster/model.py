@@ -24,6 +24,23 @@ from optimizer.roster.problem import FREE, OFF, RosterProblem
 WORK, REST, VAR, UNKNOWN_CELL = 1, 0, 2, 3
 
 
+def staff_variable_counts(problem: RosterProblem) -> np.ndarray:
+    """Int64 [E]: how many shift variables :class:`RosterModel` creates for each staff member, without building it
+    (the candidate triples of the module docstring: free and available day, allowed shift type with a positive
+    per-type maximum, positive maximum cover)."""
+    p = problem
+    cand = ((p.fixed == FREE) & ~p.is_unavailable).astype(np.int64)  # [E, D]
+    ok_es = (p.is_allowed & (p.max_shifts_per_type > 0)).astype(np.int64)  # [E, S]
+    per_cell = ok_es @ (p.cover_max > 0).astype(np.int64).T  # [E, D]: shifts open to e on day d
+    out: np.ndarray = (cand * per_cell).sum(axis=1).astype(np.int64)
+    return out
+
+
+def count_variables(problem: RosterProblem) -> int:
+    """Number of shift variables the CP-SAT model of ``problem`` has (without building it)."""
+    return int(staff_variable_counts(problem).sum())
+
+
 class RosterModel:
     """A CP-SAT model under construction for one :class:`RosterProblem`.
 

@@ -83,7 +83,7 @@ from optimizer.roster.ejection import EjectionChains
 from optimizer.roster.evaluate import build_model, evaluate_schedule
 from optimizer.roster.flow import flow_relaxation
 from optimizer.roster.greedy import build_greedy
-from optimizer.roster.model import RosterModel
+from optimizer.roster.model import RosterModel, count_variables
 from optimizer.roster.params import RosterParams
 from optimizer.roster.problem import FREE, OFF, RosterProblem
 from optimizer.roster.repair import drop_to_feasible, fill_cover, repair_applies
@@ -392,15 +392,6 @@ def full_model_share(params: RosterParams, *, columns: bool, has_roster: bool, n
     if columns and not has_roster and num_vars > FULL_MODEL_PROBE_VARS:
         return min(params.full_model_share, FULL_MODEL_PROBE_SHARE)
     return params.full_model_share
-
-
-def count_variables(problem: RosterProblem) -> int:
-    """Number of shift variables the CP-SAT model of ``problem`` has (without building it)."""
-    p = problem
-    cand = ((p.fixed == FREE) & ~p.is_unavailable).astype(np.int64)
-    ok_es = (p.is_allowed & (p.max_shifts_per_type > 0)).astype(np.int64)
-    per_cell = ok_es @ (p.cover_max > 0).astype(np.int64).T
-    return int((cand * per_cell).sum())
 
 
 def decode(m: RosterModel, solution: np.ndarray) -> np.ndarray:

@@ -594,3 +594,42 @@ def test_full_model_is_only_probed_in_large_column_blocks_without_a_roster(monke
                        stop=Stop(time_limit_s=3, rel_gap=0.0), seed=0)
         assert asked and asked[0] == pytest.approx(expected, rel=0.05)
         assert check(p, result.schedule).feasible
+
+
+@pytest.mark.parametrize("seed", [0, 7])
+def test_variable_counts_match_the_built_models(seed: int) -> None:
+    """``staff_variable_counts`` (and ``count_variables``, its sum) equal the shift variables the CP-SAT model
+    creates, per staff member, on problems with fixed, unavailable and disallowed cells and a shift nobody may
+    cover on some days."""
+    from optimizer.roster.components import restrict
+    from optimizer.roster.model import RosterModel, count_variables, staff_variable_counts
+
+    p = random_problem(seed, E=5, D=9, S=3)
+    cover_max = np.full((p.num_days, p.num_shifts), 9, dtype=np.int64)
+    cover_max[::3, 1] = 0
+    p = p.replace(cover_max=cover_max)
+    counts = staff_variable_counts(p)
+    built = [RosterModel(restrict(p, np.array([e]), np.arange(p.num_shifts))).num_vars for e in range(p.num_staff)]
+    assert counts.tolist() == built
+    assert count_variables(p) == RosterModel(p).num_vars == sum(built)
+    assert 0 < counts.sum() < p.num_staff * p.num_days * p.num_shifts
+
+
+def test_pricing_models_are_built_only_when_exact_pricing_needs_them() -> None:
+    """Column generation builds no CP-SAT pricing model up front: a staff member's is built on first use and kept,
+    and a run with models built on demand reaches the same LP optimum as one with every model built before."""
+    from optimizer.roster.columns import ColumnGeneration
+
+    p = random_problem(41, E=5, D=10, S=3)
+    cg = ColumnGeneration(p, num_workers=1, seed=0)
+    assert all(m is None for m in cg._pricing)
+    m0, base0 = cg.pricing_model(0)
+    assert cg.pricing_model(0)[0] is m0 and m0.num_vars == cg.num_vars[0]
+    assert base0[0].size == len(base0[1])
+    eager = ColumnGeneration(p, num_workers=1, seed=0)
+    for e in range(p.num_staff):
+        eager.pricing_model(e)
+    for g in (cg, eager):
+        g.run(IterationBudget(20.0))
+        assert g.converged
+    assert cg.lp_value == pytest.approx(eager.lp_value, abs=1e-6)
