@@ -52,7 +52,8 @@ first, each with a share of the remaining time in proportion to its number of va
    staff's maximum minutes barely exceed the seats' (``minutes_bind``) in blocks of at least ``ROOM_MIN_STAFF``
    staff, **room rounds** (``ROOM_ROUNDS``) replace the other neighbourhoods: CP-SAT over the whole rosters of staff
    drawn by the minutes they have left, alternating with slices of descent and chains (column
-   generation with an interior-point master then gets ``ROOM_COLUMNS_SHARE`` of the time); once a round and the
+   generation with an interior-point master then gets ``ROOM_COLUMNS_SHARE`` of the time; with two workers each
+   slice runs two chain searches side by side, ``CHAIN_PAIRS``); once a round and the
    slice after it have gained nothing, a **band round** (``BAND_ROUNDS``) frees every staff member around every
    weekend for CP-SAT instead of the next room round. It stops early once
    the gap to the bound is within the ``Stop``'s relative gap.
@@ -67,6 +68,7 @@ from __future__ import annotations
 import logging
 import math
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -234,6 +236,16 @@ ROOM_SECONDS = 3.0
 """CP-SAT time of one room round."""
 CHAIN_SLICE_S = 3.0
 """Length of one slice of descent and ejection chains between room rounds."""
+CHAIN_PAIRS = True
+"""Where room rounds run and two workers are allowed, each slice of ejection chains runs two single-threaded chain
+searches from the incumbent at once, each with its own random stream, instead of one search whose links are split
+over two threads; the better result is kept, or both where they changed different staff members and together do
+better (:func:`_chain_pair`). The links of one search parallelise poorly: from a 60 s roster of Curtois & Qu 13,
+one search made 44 links a second on one thread and 49 on two (1.6 cores busy), two searches side by side 65 in
+all (1.9 cores). Whole solves of 13 at 60 s, paired with it off over seeds 0-7: 2,668 against 2,865 (lower in 7 of
+8); 12, seeds 0-2: 4,279 against 4,343 (within the noise; benchmarks/RESULTS.md, thirty-sixth session). The LNS's
+chain statistics count both searches, a discarded one's improvements included. Source: practice of parallel local
+search (independent walks from one incumbent)."""
 BAND_ROUNDS = True
 """Where room rounds run, once two turns in a row (a room round and the slice of chains after it) have gained nothing
 (the LNS has stalled), the next CP-SAT round frees every staff member on the weekends and the ``BAND_SPAN`` days
@@ -629,6 +641,36 @@ def room_rounds(problem: RosterProblem) -> bool:
     return ROOM_ROUNDS and problem.num_staff >= ROOM_MIN_STAFF and minutes_bind(problem)
 
 
+def _chain_pair(problem: RosterProblem, pair: tuple[EjectionChains, EjectionChains], start: np.ndarray, *,
+                rngs: tuple[np.random.Generator, np.random.Generator], clock: _Clock, resume: bool,
+                rule_ids: tuple[str, ...] | None) -> np.ndarray:
+    """Two chain searches (each with its own staff-wise descent, so that they share no buffers) from ``start`` at
+    once, in two threads, each on its own copy of ``clock`` (``clock`` is then charged what the longer one used, so
+    in deterministic mode each search repeats exactly). Returns the best of their two rosters and, when they changed
+    disjoint sets of staff members, of the roster taking both changes (it can be worse than either: both may have
+    filled the same seat); ``start`` when none keeps every hard rule below its objective."""
+    clocks = [_Clock(deadline=clock.deadline, dtime_left=clock.dtime_left, deterministic=clock.deterministic,
+                     dtime_per_second=clock.dtime_per_second) for _ in pair]
+    out = [start, start]
+
+    def work(i: int) -> None:
+        out[i], _ = pair[i].improve(start, rng=rngs[i], clock=clocks[i], resume=resume)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        list(pool.map(work, range(2)))
+    clock.charge(max(clock.dtime_left - c.dtime_left for c in clocks))
+    changed = [(r != start).any(axis=1) for r in out]
+    candidates = list(out)
+    if changed[0].any() and changed[1].any() and not (changed[0] & changed[1]).any():
+        candidates.append(np.where(changed[1][:, None], out[1], out[0]))
+    best, best_obj = start, float(evaluate_schedule(problem, start, rule_ids=rule_ids).objective)
+    for cand in candidates:
+        ev = evaluate_schedule(problem, cand, rule_ids=rule_ids)
+        if ev.is_feasible and ev.objective < best_obj:
+            best, best_obj = cand, float(ev.objective)
+    return best
+
+
 def _lns(problem: RosterProblem, best: np.ndarray, best_obj: int, *, clock: _Clock, params: RosterParams,
          seed: int, stats: dict[str, float], guide: np.ndarray | None = None, bound: float = -math.inf,
          rel_gap: float = 0.0, descent: bool = False, descent_first: bool = True,
@@ -657,9 +699,15 @@ def _lns(problem: RosterProblem, best: np.ndarray, best_obj: int, *, clock: _Clo
                                 window=None if descent_share is None else LONG_CHAIN_WINDOW,
                                 workers=params.num_workers)
         chains = chains if chains.applies else None
+    twin: EjectionChains | None = None  # the second search of each slice of chains (CHAIN_PAIRS)
+    twin_rng = np.random.default_rng([seed, 1])
     descended = staff_descent is None or not descent_first
     # where the maximum minutes bind: slices of descent and chains alternate with room rounds (ROOM_ROUNDS)
     room = chains is not None and descent_share is None and room_rounds(problem)
+    if room and chains is not None and CHAIN_PAIRS and params.num_workers >= 2:
+        chains.workers = 1
+        twin = EjectionChains(problem, StaffDescent(problem, rule_ids=params.rule_ids), escalate=escalate,
+                              window=None, workers=1)
     arm = "chains"  # with room rounds: the search that gets the next turn
     idle = 0  # with room rounds: turns in a row (slices and rounds) that gained nothing
     pending: np.ndarray | None = None  # staff whose rosters changed since the last descent (None: everyone)
@@ -703,13 +751,21 @@ def _lns(problem: RosterProblem, best: np.ndarray, best_obj: int, *, clock: _Clo
             if chains is not None:
                 # moves of several staff at once, from the descent's local optimum (within the same share)
                 before_chains, chained_from = chains.stats.improved, best
-                moved, _ = chains.improve(best, rng=rng, clock=phase, resume=room)
+                if twin is not None:
+                    before_chains += twin.stats.improved
+                    moved = _chain_pair(problem, (chains, twin), best, rngs=(rng, twin_rng), clock=phase,
+                                        resume=room, rule_ids=rule_ids)
+                else:
+                    moved, _ = chains.improve(best, rng=rng, clock=phase, resume=room)
                 ev = evaluate_schedule(problem, moved, rule_ids=rule_ids)
                 obj = int(ev.objective) if ev.is_feasible else best_obj
-                stats.update(lns_chains=chains.stats.chains, lns_chain_links=chains.stats.links,
-                             lns_chain_improvements=chains.stats.improved, lns_chain_gain=chains.stats.gain)
-                log.debug("lns ejection chains=%d improved=%d obj=%d best=%d", chains.stats.chains,
-                          chains.stats.improved - before_chains, obj, best_obj)
+                both = (chains,) if twin is None else (chains, twin)
+                stats.update(lns_chains=sum(c.stats.chains for c in both),
+                             lns_chain_links=sum(c.stats.links for c in both),
+                             lns_chain_improvements=sum(c.stats.improved for c in both),
+                             lns_chain_gain=sum(c.stats.gain for c in both))
+                log.debug("lns ejection chains=%d improved=%d obj=%d best=%d", stats["lns_chains"],
+                          stats["lns_chain_improvements"] - before_chains, obj, best_obj)
                 if obj < best_obj:
                     improved += 1
                     best, best_obj = moved, obj

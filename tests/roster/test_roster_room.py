@@ -181,3 +181,90 @@ def test_lns_turns_to_band_rounds_when_chains_and_room_rounds_stall(seed: int,
     assert after.objective == pytest.approx(obj)
     again, again_obj = short_lns(p, start, {})
     assert np.array_equal(again, best) and again_obj == obj
+
+
+class _FixedChains:
+    """A stand-in for a chain search: returns ``roster`` whatever it starts from and charges ``used`` to its clock."""
+
+    def __init__(self, roster: np.ndarray, used: float) -> None:
+        self.roster, self.used = roster, used
+
+    def improve(self, schedule: np.ndarray, *, rng: np.random.Generator, clock: object,
+                resume: bool = False) -> tuple[np.ndarray, float]:
+        clock.charge(self.used)  # type: ignore[attr-defined]
+        return self.roster.copy(), 0.0
+
+
+def test_chain_pair_keeps_the_better_search_or_both_when_they_changed_different_staff() -> None:
+    """``_chain_pair`` (``CHAIN_PAIRS``): of two searches from one roster it keeps the better roster that keeps every
+    rule, or the roster taking both changes when they touched different staff members and together do better; it
+    charges the clock what the longer search used."""
+    p = room_problem()
+    start = room_roster()
+    a = start.copy()
+    a[2, 1] = 1  # staff 2 fills the empty seat of shift 1 on day 1
+    b = start.copy()
+    b[0, 3] = 0  # staff 0 fills the empty seat of shift 0 on day 3
+    overlap = start.copy()
+    overlap[0, 1] = 1  # staff 0 again (day 1, shift 1): the same staff member as in b
+    broken = start.copy()
+    broken[3, 1] = 1  # staff 3 has no minutes to work
+    assert not check(p, broken).feasible
+    base = check(p, start).objective
+    assert check(p, a).objective == check(p, b).objective == base - 100
+
+    def pair_result(x: np.ndarray, y: np.ndarray, used: tuple[float, float] = (0.1, 0.3)) -> tuple[np.ndarray, float]:
+        clock = solve_module._Clock(deadline=1e18, dtime_left=5.0, deterministic=True, dtime_per_second=0.5)
+        rngs = (np.random.default_rng(0), np.random.default_rng(1))
+        out = solve_module._chain_pair(p, (_FixedChains(x, used[0]), _FixedChains(y, used[1])), start, rngs=rngs,
+                                       clock=clock, resume=True, rule_ids=None)
+        return out, 5.0 - clock.dtime_left
+
+    both, used = pair_result(a, b)
+    assert used == pytest.approx(0.3)  # the longer of the two
+    merged = check(p, both)
+    assert merged.feasible and merged.objective == base - 200
+    assert np.array_equal(both[2], a[2]) and np.array_equal(both[0], b[0])
+    one, _ = pair_result(overlap, b)  # both changed staff 0: no merge, the better of the two
+    assert check(p, one).objective <= base - 100 and (np.array_equal(one, b) or np.array_equal(one, overlap))
+    kept, _ = pair_result(broken, a)
+    assert np.array_equal(kept, a)  # the roster that breaks a rule is never taken
+    same, _ = pair_result(broken, start)
+    assert np.array_equal(same, start)
+
+
+@pytest.mark.parametrize("seed", [2, 5])
+def test_lns_with_chain_pairs_keeps_every_rule_and_repeats(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With two workers and room rounds forced on, each slice of chains runs two searches at once (``CHAIN_PAIRS``):
+    the roster keeps every rule and is no worse than the start, its objective is the checker's, and in
+    deterministic mode a rerun gives the same roster (each search runs on its own copy of the clock)."""
+    monkeypatch.setattr(solve_module, "ROOM_MIN_STAFF", 1)
+    monkeypatch.setattr(solve_module, "MINUTES_BIND", 1e9)
+    monkeypatch.setattr(solve_module, "CHAIN_SLICE_S", 0.2)
+    monkeypatch.setattr(solve_module, "ROOM_SECONDS", 0.2)
+    assert solve_module.CHAIN_PAIRS
+    p = per_cell_problem(seed)
+    start = solve_start(p, seed)
+    assert start is not None
+    before = check(p, start)
+
+    def run(stats: dict[str, float]) -> tuple[np.ndarray, int]:
+        import time
+
+        from optimizer.roster import RosterParams
+
+        clock = solve_module._Clock(deadline=time.perf_counter() + 60.0, dtime_left=2.0, deterministic=True,
+                                    dtime_per_second=0.5)
+        params = RosterParams(num_workers=2, lns_target_vars=20, lns_sub_time_s=0.2)
+        best, obj, _ = solve_module._lns(p, start, int(before.objective), clock=clock, params=params, seed=0,
+                                         stats=stats, descent=True)
+        return best, obj
+
+    stats: dict[str, float] = {}
+    best, obj = run(stats)
+    assert stats.get("lns_chain_slices", 0) >= 1 and stats.get("lns_chains", 0) >= 1
+    after = check(p, best)
+    assert after.feasible and after.objective <= before.objective
+    assert after.objective == pytest.approx(obj)
+    again, again_obj = run({})
+    assert np.array_equal(again, best) and again_obj == obj
