@@ -700,7 +700,7 @@ def _lns(problem: RosterProblem, best: np.ndarray, best_obj: int, *, clock: _Clo
                                 workers=params.num_workers)
         chains = chains if chains.applies else None
     twin: EjectionChains | None = None  # the second search of each slice of chains (CHAIN_PAIRS)
-    twin_rng = np.random.default_rng([seed, 1])
+    twin_rng = rng
     descended = staff_descent is None or not descent_first
     # where the maximum minutes bind: slices of descent and chains alternate with room rounds (ROOM_ROUNDS)
     room = chains is not None and descent_share is None and room_rounds(problem)
@@ -708,6 +708,7 @@ def _lns(problem: RosterProblem, best: np.ndarray, best_obj: int, *, clock: _Clo
         chains.workers = 1
         twin = EjectionChains(problem, StaffDescent(problem, rule_ids=params.rule_ids), escalate=escalate,
                               window=None, workers=1)
+        twin_rng = np.random.default_rng([seed, 1])
     arm = "chains"  # with room rounds: the search that gets the next turn
     idle = 0  # with room rounds: turns in a row (slices and rounds) that gained nothing
     pending: np.ndarray | None = None  # staff whose rosters changed since the last descent (None: everyone)
