@@ -8,11 +8,12 @@ Rosters are judged by the independent roster checker (tests/roster_checker.py, n
 from __future__ import annotations
 
 import importlib
+import time
 
 import numpy as np
 import pytest
 
-from optimizer.roster import RosterProblem
+from optimizer.roster import RosterParams, RosterProblem
 from optimizer.roster.descent import StaffDescent
 from optimizer.roster.ejection import EjectionChains
 
@@ -248,11 +249,17 @@ def test_lns_with_chain_pairs_keeps_every_rule_and_repeats(seed: int, monkeypatc
     assert start is not None
     before = check(p, start)
 
+    pairs = []  # the slices that ran two searches
+    real_pair = solve_module._chain_pair
+
+    def spy(*args: object, **kwargs: object) -> np.ndarray:
+        pairs.append(1)
+        out: np.ndarray = real_pair(*args, **kwargs)
+        return out
+
+    monkeypatch.setattr(solve_module, "_chain_pair", spy)
+
     def run(stats: dict[str, float]) -> tuple[np.ndarray, int]:
-        import time
-
-        from optimizer.roster import RosterParams
-
         clock = solve_module._Clock(deadline=time.perf_counter() + 60.0, dtime_left=2.0, deterministic=True,
                                     dtime_per_second=0.5)
         params = RosterParams(num_workers=2, lns_target_vars=20, lns_sub_time_s=0.2)
@@ -263,6 +270,7 @@ def test_lns_with_chain_pairs_keeps_every_rule_and_repeats(seed: int, monkeypatc
     stats: dict[str, float] = {}
     best, obj = run(stats)
     assert stats.get("lns_chain_slices", 0) >= 1 and stats.get("lns_chains", 0) >= 1
+    assert len(pairs) == stats["lns_chain_slices"]  # every slice of chains ran as a pair
     after = check(p, best)
     assert after.feasible and after.objective <= before.objective
     assert after.objective == pytest.approx(obj)
