@@ -229,9 +229,20 @@ rougher roster the chains start from (3,932), the chains gain faster (17 s: 2,63
 paired with the rounds off: 13 at 60 s 2,606 against 2,645 over seeds 0-7 (within the noise), at 120 s 2,218 against
 2,632 over seeds 0-3 (lower in 4 of 4); 12 at 60 s 4,145 against 4,370 over seeds 0-3 (lower in 4 of 4, within 1% of
 the optimum in 2 of 4 against 0); see benchmarks/RESULTS.md, thirty-first session."""
-ROOM_STAFF = 16
-"""Staff whose whole rosters one room round frees (Curtois & Qu 13, 20 s from 2,510: 12 staff and 2 s per round
-2,315, 16 and 3 s 2,118, 20 and 3 s 2,310)."""
+ROOM_STAFF = 32
+"""Staff whose whole rosters one room round frees. With CP-SAT's default workers (``ROOM_LNS_ONLY`` off), Curtois &
+Qu 13, 20 s from 2,510: 12 staff and 2 s per round 2,315, 16 and 3 s 2,118, 20 and 3 s 2,310. With LNS-only workers,
+larger rooms gain more: one round of 3 s from a roster of 2,700 gained 133 on average with 16 staff (ten draws), 206
+with 32 and 113 with 60 (six draws each); the default workers 142, 137 and 74. Whole solves of 13 at 60 s, LNS-only
+rounds of 32 staff against the default workers over 16: 2,134 against 2,343 over eight paired seeds (lower in 7);
+12 within 1% of the optimum in 4 of 8 against 1 of 8; see benchmarks/RESULTS.md, thirty-eighth session."""
+ROOM_LNS_ONLY = True
+"""Room and band rounds run CP-SAT's LNS workers only (``use_lns_only``, with two workers or more). In a logged room
+round with the default workers (Curtois & Qu 13, 3 s), every improvement came from CP-SAT's own LNS (random-constraint
+and graph neighbourhoods of the round's free cells) and local search, while one of the two threads ran a full search
+with the LP that found nothing; with one worker the round gains nothing at all (ten rounds of 16 staff from a roster of 2,700:
+142 on average with two workers, 0 with one; with one worker and LNS only, 0 in four rounds of 32 staff, so the
+setting applies from two workers on). Band rounds were not measured apart (they seldom run once room rounds gain)."""
 ROOM_SECONDS = 3.0
 """CP-SAT time of one room round."""
 CHAIN_SLICE_S = 3.0
@@ -356,9 +367,10 @@ def _complete_hint(m: RosterModel, value: np.ndarray, clock: _Clock) -> np.ndarr
 
 
 def _run_cpsat(m: RosterModel, *, seconds: float, clock: _Clock, params: RosterParams, seed: int,
-               rel_gap: float, hint: np.ndarray | None, complete: bool = False) -> _Run:
+               rel_gap: float, hint: np.ndarray | None, complete: bool = False, lns_only: bool = False) -> _Run:
     """Solve a built model for about ``seconds`` (wall or deterministic, see ``RosterParams``). With ``complete``
-    (``hint`` keeps every hard rule), the hint is first completed to every model variable (:func:`_complete_hint`)."""
+    (``hint`` keeps every hard rule), the hint is first completed to every model variable (:func:`_complete_hint`).
+    With ``lns_only`` and two workers or more, CP-SAT runs only its LNS workers from the hint (``ROOM_LNS_ONLY``)."""
     value = (hint[m.x_e, m.x_d] == m.x_s).astype(np.int64) if hint is not None and m.num_vars else None
     full_hint = _complete_hint(m, value, clock) if complete and value is not None and COMPLETE_HINTS else None
     solver = cp_model.CpSolver()
@@ -367,6 +379,8 @@ def _run_cpsat(m: RosterModel, *, seconds: float, clock: _Clock, params: RosterP
     prm.random_seed = int(seed) % (2**31 - 1)
     prm.relative_gap_limit = rel_gap
     prm.log_search_progress = params.log_search
+    if lns_only and params.num_workers > 1:
+        prm.use_lns_only = True
     wall_left = max(clock.deadline - time.perf_counter(), 0.01)
     if params.deterministic:
         prm.max_deterministic_time = max(seconds * params.dtime_per_second, 1e-3)
@@ -795,7 +809,8 @@ def _lns(problem: RosterProblem, best: np.ndarray, best_obj: int, *, clock: _Clo
         sub = problem.replace(fixed=fixed)
         m = build_model(sub, rule_ids=rule_ids)
         run = _run_cpsat(m, seconds=min(seconds, clock.seconds_left()), clock=clock, params=params,
-                         seed=seed + rounds, rel_gap=0.0, hint=best, complete=True)
+                         seed=seed + rounds, rel_gap=0.0, hint=best, complete=True,
+                         lns_only=ROOM_LNS_ONLY and kind in ("room", "band"))
         rounds += 1
         search_dtime += run.dtime
         log.debug("lns %d %s free=%d vars=%d status=%s obj=%s best=%d dtime=%.2f", rounds, kind, int(free.sum()),

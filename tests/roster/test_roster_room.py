@@ -276,3 +276,66 @@ def test_lns_with_chain_pairs_keeps_every_rule_and_repeats(seed: int, monkeypatc
     assert after.objective == pytest.approx(obj)
     again, again_obj = run({})
     assert np.array_equal(again, best) and again_obj == obj
+
+
+@pytest.mark.parametrize("lns_only", [True, False])
+def test_room_rounds_ask_cpsat_for_its_lns_workers_only(lns_only: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With ``ROOM_LNS_ONLY`` every room round asks CP-SAT for its LNS workers only, and without it none does; either
+    way the roster keeps every rule (checker) and is no worse than the start."""
+    monkeypatch.setattr(solve_module, "ROOM_MIN_STAFF", 1)
+    monkeypatch.setattr(solve_module, "MINUTES_BIND", 1e9)
+    monkeypatch.setattr(solve_module, "CHAIN_SLICE_S", 0.2)
+    monkeypatch.setattr(solve_module, "ROOM_SECONDS", 0.2)
+    monkeypatch.setattr(solve_module, "ROOM_LNS_ONLY", lns_only)
+    asked: list[bool] = []
+    real_run = solve_module._run_cpsat
+
+    def spy(*args: object, **kwargs: object) -> object:
+        asked.append(bool(kwargs.get("lns_only", False)))
+        return real_run(*args, **kwargs)
+
+    p = per_cell_problem(2)
+    start = solve_start(p, 2)
+    assert start is not None
+    monkeypatch.setattr(solve_module, "_run_cpsat", spy)
+    before = check(p, start)
+    clock = solve_module._Clock(deadline=time.perf_counter() + 60.0, dtime_left=2.0, deterministic=True,
+                                dtime_per_second=0.5)
+    stats: dict[str, float] = {}
+    best, obj, _ = solve_module._lns(p, start, int(before.objective), clock=clock, params=RosterParams(num_workers=2),
+                                     seed=0, stats=stats, descent=True)
+    assert stats.get("lns_room_rounds", 0) >= 1 and len(asked) == stats["lns_room_rounds"]
+    assert asked == [lns_only] * len(asked)
+    after = check(p, best)
+    assert after.feasible and after.objective <= before.objective and after.objective == pytest.approx(obj)
+
+
+@pytest.mark.parametrize("seed", [2, 5])
+def test_a_cpsat_run_with_lns_workers_only_keeps_the_hint_or_improves_and_repeats(seed: int) -> None:
+    """``_run_cpsat(lns_only=True)`` with two workers, from a complete hint over half the staff's rosters: the roster
+    keeps every rule (checker), is no worse than the hint, and in deterministic mode a rerun gives the same roster."""
+    from optimizer.roster.evaluate import build_model
+    from optimizer.roster.problem import FREE
+
+    p = per_cell_problem(seed)
+    start = solve_start(p, seed)
+    assert start is not None
+    free = np.zeros_like(p.fixed, dtype=bool)
+    free[: p.num_staff // 2] = True
+    sub = p.replace(fixed=np.where(free, p.fixed, np.where(p.fixed == FREE, start, p.fixed)))
+    params = RosterParams(num_workers=2)
+
+    def run() -> np.ndarray:
+        clock = solve_module._Clock(deadline=time.perf_counter() + 60.0, dtime_left=1.0, deterministic=True,
+                                    dtime_per_second=0.5)
+        out = solve_module._run_cpsat(build_model(sub), seconds=1.0, clock=clock, params=params, seed=seed,
+                                      rel_gap=0.0, hint=start, complete=True, lns_only=True)
+        assert out.schedule is not None
+        schedule: np.ndarray = out.schedule
+        return schedule
+
+    roster = run()
+    after = check(p, roster)
+    assert after.feasible and after.objective <= check(p, start).objective
+    assert np.array_equal(roster[~free], start[~free])  # cells outside the round stay as they were
+    assert np.array_equal(run(), roster)
