@@ -16,6 +16,8 @@ import pytest
 from optimizer.roster import RosterParams, RosterProblem
 from optimizer.roster.descent import StaffDescent
 from optimizer.roster.ejection import EjectionChains
+from optimizer.roster.evaluate import build_model
+from optimizer.roster.problem import FREE
 
 try:  # tests/ may or may not become a package
     from tests.roster.test_roster_descent import check, solve_start
@@ -25,6 +27,14 @@ except ImportError:  # pragma: no cover - depends on sys.path layout
     from test_roster_ejection import Budget, per_cell_problem, short_lns, three_seat_problem  # type: ignore[no-redef]
 
 solve_module = importlib.import_module("optimizer.roster.solve")
+
+
+def force_room_rounds(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Room rounds on any block (any size, any minutes), with slices of chains and rounds of 0.2 s."""
+    monkeypatch.setattr(solve_module, "ROOM_MIN_STAFF", 1)
+    monkeypatch.setattr(solve_module, "MINUTES_BIND", 1e9)
+    monkeypatch.setattr(solve_module, "CHAIN_SLICE_S", 0.2)
+    monkeypatch.setattr(solve_module, "ROOM_SECONDS", 0.2)
 
 
 def room_problem() -> RosterProblem:
@@ -113,10 +123,7 @@ def test_lns_alternates_chains_and_room_rounds_and_keeps_every_rule(seed: int,
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     """With room rounds forced on (any block size, any minutes), the LNS runs both searches; its roster keeps every
     rule, is no worse than the start, and its objective is the checker's."""
-    monkeypatch.setattr(solve_module, "ROOM_MIN_STAFF", 1)
-    monkeypatch.setattr(solve_module, "MINUTES_BIND", 1e9)
-    monkeypatch.setattr(solve_module, "CHAIN_SLICE_S", 0.2)
-    monkeypatch.setattr(solve_module, "ROOM_SECONDS", 0.2)
+    force_room_rounds(monkeypatch)
     p = per_cell_problem(seed)
     assert solve_module.room_rounds(p)
     start = solve_start(p, seed)
@@ -162,10 +169,7 @@ def test_lns_turns_to_band_rounds_when_chains_and_room_rounds_stall(seed: int,
     """With room rounds forced on and band rounds allowed at any time left, the stalled LNS runs band rounds (each only
     after two turns in a row without gain); its roster keeps every rule (checker), is no worse than the start, and a
     deterministic rerun repeats it."""
-    monkeypatch.setattr(solve_module, "ROOM_MIN_STAFF", 1)
-    monkeypatch.setattr(solve_module, "MINUTES_BIND", 1e9)
-    monkeypatch.setattr(solve_module, "CHAIN_SLICE_S", 0.2)
-    monkeypatch.setattr(solve_module, "ROOM_SECONDS", 0.2)
+    force_room_rounds(monkeypatch)
     monkeypatch.setattr(solve_module, "BAND_SECONDS", 0.2)
     monkeypatch.setattr(solve_module, "BAND_MIN_S", 0.0)
     p = per_cell_problem(seed)
@@ -239,10 +243,7 @@ def test_lns_with_chain_pairs_keeps_every_rule_and_repeats(seed: int, monkeypatc
     """With two workers and room rounds forced on, each slice of chains runs two searches at once (``CHAIN_PAIRS``):
     the roster keeps every rule and is no worse than the start, its objective is the checker's, and in
     deterministic mode a rerun gives the same roster (each search runs on its own copy of the clock)."""
-    monkeypatch.setattr(solve_module, "ROOM_MIN_STAFF", 1)
-    monkeypatch.setattr(solve_module, "MINUTES_BIND", 1e9)
-    monkeypatch.setattr(solve_module, "CHAIN_SLICE_S", 0.2)
-    monkeypatch.setattr(solve_module, "ROOM_SECONDS", 0.2)
+    force_room_rounds(monkeypatch)
     assert solve_module.CHAIN_PAIRS
     p = per_cell_problem(seed)
     start = solve_start(p, seed)
@@ -282,10 +283,7 @@ def test_lns_with_chain_pairs_keeps_every_rule_and_repeats(seed: int, monkeypatc
 def test_room_rounds_ask_cpsat_for_its_lns_workers_only(lns_only: bool, monkeypatch: pytest.MonkeyPatch) -> None:
     """With ``ROOM_LNS_ONLY`` every room round asks CP-SAT for its LNS workers only, and without it none does; either
     way the roster keeps every rule (checker) and is no worse than the start."""
-    monkeypatch.setattr(solve_module, "ROOM_MIN_STAFF", 1)
-    monkeypatch.setattr(solve_module, "MINUTES_BIND", 1e9)
-    monkeypatch.setattr(solve_module, "CHAIN_SLICE_S", 0.2)
-    monkeypatch.setattr(solve_module, "ROOM_SECONDS", 0.2)
+    force_room_rounds(monkeypatch)
     monkeypatch.setattr(solve_module, "ROOM_LNS_ONLY", lns_only)
     asked: list[bool] = []
     real_run = solve_module._run_cpsat
@@ -314,9 +312,6 @@ def test_room_rounds_ask_cpsat_for_its_lns_workers_only(lns_only: bool, monkeypa
 def test_a_cpsat_run_with_lns_workers_only_keeps_the_hint_or_improves_and_repeats(seed: int) -> None:
     """``_run_cpsat(lns_only=True)`` with two workers, from a complete hint over half the staff's rosters: the roster
     keeps every rule (checker), is no worse than the hint, and in deterministic mode a rerun gives the same roster."""
-    from optimizer.roster.evaluate import build_model
-    from optimizer.roster.problem import FREE
-
     p = per_cell_problem(seed)
     start = solve_start(p, seed)
     assert start is not None
