@@ -240,9 +240,10 @@ ROOM_LNS_ONLY = True
 """Room and band rounds run CP-SAT's LNS workers only (``use_lns_only``, with two workers or more). In a logged room
 round with the default workers (Curtois & Qu 13, 3 s), every improvement came from CP-SAT's own LNS (random-constraint
 and graph neighbourhoods of the round's free cells) and local search, while one of the two threads ran a full search
-with the LP that found nothing; with one worker the round gains nothing at all (ten rounds of 16 staff from a roster of 2,700:
-142 on average with two workers, 0 with one; with one worker and LNS only, 0 in four rounds of 32 staff, so the
-setting applies from two workers on). Band rounds were not measured apart (they seldom run once room rounds gain)."""
+with the LP that found nothing; with one worker the round gains nothing at all (ten rounds of 16 staff from a roster
+of 2,700: 142 on average with two workers, 0 with one; with one worker and LNS only, 0 in four rounds of 32 staff,
+so the setting applies from two workers on). Band rounds were not measured apart (they seldom run once room rounds
+gain)."""
 ROOM_SECONDS = 3.0
 """CP-SAT time of one room round."""
 CHAIN_SLICE_S = 3.0
