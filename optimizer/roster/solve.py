@@ -55,7 +55,9 @@ first, each with a share of the remaining time in proportion to its number of va
    generation with an interior-point master then gets ``ROOM_COLUMNS_SHARE`` of the time; with two workers each
    slice runs two chain searches side by side, ``CHAIN_PAIRS``); once a round and the
    slice after it have gained nothing, a **band round** (``BAND_ROUNDS``) frees every staff member around every
-   weekend for CP-SAT instead of the next room round. It stops early once
+   weekend for CP-SAT instead of the next room round. In the final LNS of blocks of at least ``WHOLE_MIN_STAFF``
+   staff and ``WHOLE_MIN_DAYS`` days without room rounds, **whole rounds** (``WHOLE_ROUNDS``) alternate in the same
+   way with the slices: CP-SAT's LNS workers over every cell of the block. It stops early once
    the gap to the bound is within the ``Stop``'s relative gap.
 
 The reported objective is recomputed by the numpy evaluators on the final schedule. The bound is, per
@@ -249,7 +251,7 @@ ROOM_SECONDS = 3.0
 CHAIN_SLICE_S = 3.0
 """Length of one slice of descent and ejection chains between room rounds."""
 CHAIN_PAIRS = True
-"""Where room rounds run and two workers are allowed, each slice of ejection chains runs two single-threaded chain
+"""Where room (or whole) rounds run and two workers are allowed, each slice of ejection chains runs two single-threaded chain
 searches from the incumbent at once, each with its own random stream, instead of one search whose links are split
 over two threads; the better result is kept, or both where they changed different staff members and together do
 better (:func:`_chain_pair`). The links of one search parallelise poorly: from a 60 s roster of Curtois & Qu 13,
@@ -279,6 +281,29 @@ BAND_MIN_S = 6.0
 ROOM_MIN_STAFF = 50
 """Room rounds only in blocks of at least this many staff (of Curtois & Qu, where the minutes bind, instances 12
 and 13; below it, 1-10, the dive or the full model find the rosters)."""
+WHOLE_ROUNDS = True
+"""In the final LNS of a block with ejection chains but without room rounds, of at least ``WHOLE_MIN_STAFF`` staff
+and ``WHOLE_MIN_DAYS`` days (and not a long horizon, where the LNS's descent and chains are capped to a share of
+its time), descent and chains run in slices of ``WHOLE_SLICE_S`` that alternate with **whole rounds**: CP-SAT over
+every cell of the block for ``WHOLE_ROUND_S``, from the incumbent as a complete hint, with LNS workers only (so the
+round's work is CP-SAT's own random-constraint and graph neighbourhoods of the whole block, as in the room rounds,
+``ROOM_LNS_ONLY``). They replace the small neighbourhoods, which there run only once a whole pass of chains has
+gained nothing: on Curtois & Qu 19 (40 staff, 84 days) one pass of chains takes 10-20 s and the chains seldom stall
+within 60 s, yet late in a logged solve a 9 s pass gained 12 points, while from the final roster of a 60 s solve
+CP-SAT's LNS over the whole model gained 219 in 10 s (3,743 to 3,524). Whole solves at 60 s over eight paired
+seeds (benchmarks/RESULTS.md, thirty-ninth session): 19 3,536.6 against 3,677.2 without (lower in 7 of 8; a first
+run built on the room rounds' code, 3,512.9 against 3,686.9, lower in 8 of 8); 15 (45 staff, 42 days) 4,414.9
+against 4,382.1 (lower in 4 of 8); 18 (22 staff, 84 days) higher in each of four seeds (4,666.8 against 4,550.8),
+hence the bounds. Source: practice (CP-SAT's LNS portfolio on a model small enough to solve whole, alternated with
+problem-specific moves)."""
+WHOLE_MIN_STAFF = 40
+"""Whole rounds only in blocks of at least this many staff."""
+WHOLE_MIN_DAYS = 84
+"""Whole rounds only in blocks of at least this many days."""
+WHOLE_ROUND_S = 6.0
+"""CP-SAT time of one whole round."""
+WHOLE_SLICE_S = 6.0
+"""Length of one slice of descent and ejection chains between whole rounds."""
 ROOM_COLUMNS_SHARE = 0.3
 """Where room rounds apply and the master is solved by interior point (``IPM_MASTER_MIN_STAFF`` staff or more with
 ``master_lp="auto"``: there column generation does not converge in time), column generation gets this share of the time instead of
@@ -656,6 +681,13 @@ def room_rounds(problem: RosterProblem) -> bool:
     return ROOM_ROUNDS and problem.num_staff >= ROOM_MIN_STAFF and minutes_bind(problem)
 
 
+def whole_rounds(problem: RosterProblem) -> bool:
+    """Whether the final LNS of this block (with ejection chains, not on a long horizon) alternates slices of chains
+    with whole rounds (``WHOLE_ROUNDS``); never where room rounds apply."""
+    return (WHOLE_ROUNDS and not room_rounds(problem) and problem.num_staff >= WHOLE_MIN_STAFF
+            and problem.num_days >= WHOLE_MIN_DAYS)
+
+
 def _chain_pair(problem: RosterProblem, pair: tuple[EjectionChains, EjectionChains], start: np.ndarray, *,
                 rngs: tuple[np.random.Generator, np.random.Generator], clock: _Clock, resume: bool,
                 rule_ids: tuple[str, ...] | None) -> np.ndarray:
@@ -689,8 +721,8 @@ def _chain_pair(problem: RosterProblem, pair: tuple[EjectionChains, EjectionChai
 def _lns(problem: RosterProblem, best: np.ndarray, best_obj: int, *, clock: _Clock, params: RosterParams,
          seed: int, stats: dict[str, float], guide: np.ndarray | None = None, bound: float = -math.inf,
          rel_gap: float = 0.0, descent: bool = False, descent_first: bool = True,
-         descent_share: float | None = None, weekend_kinds: int = 0, window_kinds: int = 0, escalate: bool = True
-         ) -> tuple[np.ndarray, int, bool]:
+         descent_share: float | None = None, weekend_kinds: int = 0, window_kinds: int = 0, escalate: bool = True,
+         final: bool = False) -> tuple[np.ndarray, int, bool]:
     """Improve ``best`` until the clock runs out or its gap to ``bound`` is at most ``rel_gap``; returns
     (schedule, objective, proven optimal).
 
@@ -705,7 +737,9 @@ def _lns(problem: RosterProblem, best: np.ndarray, best_obj: int, *, clock: _Clo
     each full descent, ejection chains (:mod:`optimizer.roster.ejection`) run where they apply, widening their
     candidates after a failed pass only with ``escalate``. Where room rounds apply (:func:`room_rounds`, not on long
     horizons), descent and chains run in slices of ``CHAIN_SLICE_S`` and the CP-SAT neighbourhoods are all room
-    rounds (:meth:`_Neighbourhoods.room`), one slice and one round in turn."""
+    rounds (:meth:`_Neighbourhoods.room`), one slice and one round in turn. With ``final`` (the block's last LNS, not
+    the LP-guided one) and where whole rounds apply instead (:func:`whole_rounds`), the same alternation runs with
+    slices of ``WHOLE_SLICE_S`` and CP-SAT rounds over every cell the solver may change."""
     rng = np.random.default_rng(seed)
     staff_descent = StaffDescent(problem, rule_ids=params.rule_ids) if descent else None
     chains = None
@@ -717,15 +751,18 @@ def _lns(problem: RosterProblem, best: np.ndarray, best_obj: int, *, clock: _Clo
     twin: EjectionChains | None = None  # the second search of each slice of chains (CHAIN_PAIRS)
     twin_rng = rng
     descended = staff_descent is None or not descent_first
-    # where the maximum minutes bind: slices of descent and chains alternate with room rounds (ROOM_ROUNDS)
-    room = chains is not None and descent_share is None and room_rounds(problem)
-    if room and chains is not None and CHAIN_PAIRS and params.num_workers >= 2:
+    # where the maximum minutes bind, slices of descent and chains alternate with room rounds (ROOM_ROUNDS); in the
+    # final LNS of large blocks on long enough horizons, with whole rounds (WHOLE_ROUNDS)
+    mode = None if chains is None or descent_share is not None else (
+        "room" if room_rounds(problem) else "whole" if final and whole_rounds(problem) else None)
+    alternate = mode is not None
+    if alternate and chains is not None and CHAIN_PAIRS and params.num_workers >= 2:
         chains.workers = 1
         twin = EjectionChains(problem, StaffDescent(problem, rule_ids=params.rule_ids), escalate=escalate,
                               window=None, workers=1)
         twin_rng = np.random.default_rng([seed, 1])
-    arm = "chains"  # with room rounds: the search that gets the next turn
-    idle = 0  # with room rounds: turns in a row (slices and rounds) that gained nothing
+    arm = "chains"  # with room or whole rounds: the search that gets the next turn
+    idle = 0  # with room or whole rounds: turns in a row (slices and rounds) that gained nothing
     pending: np.ndarray | None = None  # staff whose rosters changed since the last descent (None: everyone)
     hood = _Neighbourhoods(problem, rng, guide, sweep=window_kinds > 0)
     kinds = hood.KINDS + (("guide", "guide") if guide is not None else ()) + (("weekend",) * weekend_kinds) + (
@@ -744,13 +781,14 @@ def _lns(problem: RosterProblem, best: np.ndarray, best_obj: int, *, clock: _Clo
         # with a share, descent after a neighbourhood takes at most that share of the LNS's time
         capped = share < 1 and pending is not None
         allowance = share / (1 - share) * search_dtime - descent_dtime if capped else math.inf
-        if staff_descent is not None and allowance > 0 and (arm == "chains" if room else not descended):
+        if staff_descent is not None and allowance > 0 and (arm == "chains" if alternate else not descended):
             phase = clock if not capped else _Clock(
                 deadline=min(clock.deadline, time.perf_counter() + allowance / clock.dtime_per_second),
                 dtime_left=min(clock.dtime_left, allowance), deterministic=clock.deterministic,
                 dtime_per_second=clock.dtime_per_second)
-            if room:
-                phase = clock.child(CHAIN_SLICE_S, wall=False)  # slices repeat in deterministic mode
+            if alternate:
+                # slices repeat in deterministic mode
+                phase = clock.child(CHAIN_SLICE_S if mode == "room" else WHOLE_SLICE_S, wall=False)
             before = phase.dtime_left
             slice_from = best_obj
             if not descended:
@@ -770,9 +808,9 @@ def _lns(problem: RosterProblem, best: np.ndarray, best_obj: int, *, clock: _Clo
                 if twin is not None:
                     before_chains += twin.stats.improved
                     moved = _chain_pair(problem, (chains, twin), best, rngs=(rng, twin_rng), clock=phase,
-                                        resume=room, rule_ids=rule_ids)
+                                        resume=alternate, rule_ids=rule_ids)
                 else:
-                    moved, _ = chains.improve(best, rng=rng, clock=phase, resume=room)
+                    moved, _ = chains.improve(best, rng=rng, clock=phase, resume=alternate)
                 ev = evaluate_schedule(problem, moved, rule_ids=rule_ids)
                 obj = int(ev.objective) if ev.is_feasible else best_obj
                 both = (chains,) if twin is None else (chains, twin)
@@ -792,16 +830,18 @@ def _lns(problem: RosterProblem, best: np.ndarray, best_obj: int, *, clock: _Clo
             if capped:
                 clock.charge(used)
             descent_dtime += used
-            if room:
+            if alternate:
                 arm = "room"
                 idle = idle + 1 if best_obj >= slice_from else 0
                 stats["lns_chain_slices"] = stats.get("lns_chain_slices", 0) + 1
             continue
         round_from = best_obj
-        if room and BAND_ROUNDS and idle >= 2 and clock.seconds_left() >= BAND_MIN_S:
+        if mode == "whole":
+            kind, free, seconds = "whole", hood.changeable.copy(), WHOLE_ROUND_S
+        elif alternate and BAND_ROUNDS and idle >= 2 and clock.seconds_left() >= BAND_MIN_S:
             kind, free, seconds = "band", hood.band(BAND_SPAN), BAND_SECONDS
             stats["lns_band_rounds"] = stats.get("lns_band_rounds", 0) + 1
-        elif room:
+        elif alternate:
             kind, free, seconds = "room", hood.room(best, ROOM_STAFF), ROOM_SECONDS
         else:
             kind = kinds[int(rng.integers(len(kinds)))]
@@ -811,7 +851,7 @@ def _lns(problem: RosterProblem, best: np.ndarray, best_obj: int, *, clock: _Clo
         m = build_model(sub, rule_ids=rule_ids)
         run = _run_cpsat(m, seconds=min(seconds, clock.seconds_left()), clock=clock, params=params,
                          seed=seed + rounds, rel_gap=0.0, hint=best, complete=True,
-                         lns_only=ROOM_LNS_ONLY and kind in ("room", "band"))
+                         lns_only=kind == "whole" or (ROOM_LNS_ONLY and kind in ("room", "band")))
         rounds += 1
         search_dtime += run.dtime
         log.debug("lns %d %s free=%d vars=%d status=%s obj=%s best=%d dtime=%.2f", rounds, kind, int(free.sum()),
@@ -827,11 +867,12 @@ def _lns(problem: RosterProblem, best: np.ndarray, best_obj: int, *, clock: _Clo
                     pending = changed if descended or pending is None else np.union1d(pending, changed)
                     descended = False
                 best, best_obj = run.schedule, obj
-        if room:
+        if alternate:
             arm = "chains"
             idle = 0 if kind == "band" or best_obj < round_from else idle + 1
-            stats["lns_room_rounds"] = stats.get("lns_room_rounds", 0) + 1
-            stats["lns_room_gain"] = stats.get("lns_room_gain", 0) + round_from - best_obj
+            name = "whole" if kind == "whole" else "room"
+            stats[f"lns_{name}_rounds"] = stats.get(f"lns_{name}_rounds", 0) + 1
+            stats[f"lns_{name}_gain"] = stats.get(f"lns_{name}_gain", 0) + round_from - best_obj
             continue
         if run.status == cp_model.OPTIMAL:
             if whole:
@@ -955,7 +996,7 @@ def _solve_block(problem: RosterProblem, *, clock: _Clock, params: RosterParams,
                                  descent=columns_next, descent_first=not long_horizon,
                                  descent_share=LNS_DESCENT_SHARE if long_horizon else None,
                                  weekend_kinds=WEEKEND_KINDS if long_horizon else 0,
-                                 window_kinds=WINDOW_KINDS if long_horizon else 0)
+                                 window_kinds=WINDOW_KINDS if long_horizon else 0, final=True)
     if proven:
         return best, float(obj_int), float(obj_int), cp_model.OPTIMAL, "lns over the whole block"
     status = cp_model.OPTIMAL if obj_int <= bound else cp_model.FEASIBLE

@@ -334,3 +334,89 @@ def test_a_cpsat_run_with_lns_workers_only_keeps_the_hint_or_improves_and_repeat
     assert after.feasible and after.objective <= check(p, start).objective
     assert np.array_equal(roster[~free], start[~free])  # cells outside the round stay as they were
     assert np.array_equal(run(), roster)
+
+
+def test_whole_rounds_need_enough_staff_and_days_and_never_run_where_room_rounds_do(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    p = room_problem()  # four staff, nine days, minutes to spare: no room rounds
+    assert solve_module.WHOLE_ROUNDS and not solve_module.room_rounds(p)
+    assert not solve_module.whole_rounds(p)  # below WHOLE_MIN_STAFF and WHOLE_MIN_DAYS
+    monkeypatch.setattr(solve_module, "WHOLE_MIN_STAFF", 4)
+    assert not solve_module.whole_rounds(p)
+    monkeypatch.setattr(solve_module, "WHOLE_MIN_DAYS", 9)
+    assert solve_module.whole_rounds(p)
+    monkeypatch.setattr(solve_module, "WHOLE_MIN_STAFF", 5)
+    assert not solve_module.whole_rounds(p)
+    monkeypatch.setattr(solve_module, "WHOLE_MIN_STAFF", 4)
+    force_room_rounds(monkeypatch)
+    assert solve_module.room_rounds(p) and not solve_module.whole_rounds(p)
+    monkeypatch.setattr(solve_module, "ROOM_ROUNDS", False)
+    assert solve_module.whole_rounds(p)
+    monkeypatch.setattr(solve_module, "WHOLE_ROUNDS", False)
+    assert not solve_module.whole_rounds(p)
+
+
+def whole_lns(p: RosterProblem, start: np.ndarray, monkeypatch: pytest.MonkeyPatch, *, final: bool
+              ) -> tuple[np.ndarray, int, dict[str, float], list[tuple[int, bool]]]:
+    """The LNS with descent from ``start`` (two workers, 2 units of deterministic time) with whole rounds on any
+    block and slices and rounds of 0.2 s; returns (roster, objective, stats, per CP-SAT round: its free cells and
+    whether it asked for LNS workers only)."""
+    monkeypatch.setattr(solve_module, "WHOLE_MIN_STAFF", 1)
+    monkeypatch.setattr(solve_module, "WHOLE_MIN_DAYS", 1)
+    monkeypatch.setattr(solve_module, "WHOLE_SLICE_S", 0.2)
+    monkeypatch.setattr(solve_module, "WHOLE_ROUND_S", 0.2)
+    rounds: list[tuple[int, bool]] = []
+    real_build, real_run = solve_module.build_model, solve_module._run_cpsat
+    free_cells: list[int] = []
+
+    def build_spy(sub: RosterProblem, **kwargs: object) -> object:
+        free_cells.append(int((sub.fixed == FREE).sum()))
+        return real_build(sub, **kwargs)
+
+    def run_spy(*args: object, **kwargs: object) -> object:
+        rounds.append((free_cells[-1], bool(kwargs.get("lns_only", False))))
+        return real_run(*args, **kwargs)
+
+    monkeypatch.setattr(solve_module, "build_model", build_spy)
+    monkeypatch.setattr(solve_module, "_run_cpsat", run_spy)
+    clock = solve_module._Clock(deadline=time.perf_counter() + 60.0, dtime_left=2.0, deterministic=True,
+                                dtime_per_second=0.5)
+    stats: dict[str, float] = {}
+    best, obj, _ = solve_module._lns(p, start, int(check(p, start).objective), clock=clock,
+                                     params=RosterParams(num_workers=2, lns_target_vars=20, lns_sub_time_s=0.2),
+                                     seed=0, stats=stats, descent=True, final=final)
+    return best, obj, stats, rounds
+
+
+@pytest.mark.parametrize("seed", [2, 5])
+def test_final_lns_alternates_chains_and_whole_rounds_and_keeps_every_rule(seed: int,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """With whole rounds on, the block's final LNS alternates slices of chains with CP-SAT rounds that free every
+    cell the solver may change and ask for LNS workers only; the roster keeps every rule (checker), is no worse
+    than the start, its objective is the checker's, and in deterministic mode a rerun repeats."""
+    p = per_cell_problem(seed)
+    start = solve_start(p, seed)
+    assert start is not None
+    before = check(p, start)
+    best, obj, stats, rounds = whole_lns(p, start, monkeypatch, final=True)
+    changeable = int(solve_module._Neighbourhoods(p, np.random.default_rng(0)).changeable.sum())
+    assert stats.get("lns_whole_rounds", 0) >= 1 and "lns_room_rounds" not in stats
+    assert len(rounds) == stats["lns_whole_rounds"]
+    assert rounds == [(changeable, True)] * len(rounds)
+    assert stats["lns_chain_slices"] - stats["lns_whole_rounds"] in (0, 1)
+    assert stats["lns_whole_gain"] >= 0
+    after = check(p, best)
+    assert after.feasible and after.objective <= before.objective and after.objective == pytest.approx(obj)
+    again, again_obj, _, _ = whole_lns(p, start, monkeypatch, final=True)
+    assert np.array_equal(again, best) and again_obj == obj
+
+
+def test_whole_rounds_run_only_in_a_blocks_final_lns(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The LNS of the LP-guided problem (not the block's final one) keeps its small neighbourhoods."""
+    p = per_cell_problem(2)
+    start = solve_start(p, 2)
+    assert start is not None
+    best, _, stats, rounds = whole_lns(p, start, monkeypatch, final=False)
+    assert "lns_whole_rounds" not in stats and "lns_chain_slices" not in stats
+    assert rounds and not any(lns_only for _, lns_only in rounds)
+    assert check(p, best).feasible
