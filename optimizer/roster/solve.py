@@ -251,15 +251,15 @@ ROOM_SECONDS = 3.0
 CHAIN_SLICE_S = 3.0
 """Length of one slice of descent and ejection chains between room rounds."""
 CHAIN_PAIRS = True
-"""Where room (or whole) rounds run and two workers are allowed, each slice of ejection chains runs two single-threaded chain
-searches from the incumbent at once, each with its own random stream, instead of one search whose links are split
-over two threads; the better result is kept, or both where they changed different staff members and together do
-better (:func:`_chain_pair`). The links of one search parallelise poorly: from a 60 s roster of Curtois & Qu 13,
-one search made 44 links a second on one thread and 49 on two (1.6 cores busy), two searches side by side 65 in
-all (1.9 cores). Whole solves of 13 at 60 s, paired with it off over seeds 0-7: 2,668 against 2,865 (lower in 7 of
-8); 12, seeds 0-2: 4,279 against 4,343 (within the noise; benchmarks/RESULTS.md, thirty-sixth session). The LNS's
-chain statistics count both searches, a discarded one's improvements included. Source: practice of parallel local
-search (independent walks from one incumbent)."""
+"""Where room (or whole) rounds run and two workers are allowed, each slice of ejection chains runs two single-threaded
+chain searches from the incumbent at once, each with its own random stream, instead of one search whose links are split
+over two threads; the better result is kept, or both where they changed different staff members and together do better
+(:func:`_chain_pair`). The links of one search parallelise poorly: from a 60 s roster of Curtois & Qu 13, one search
+made 44 links a second on one thread and 49 on two (1.6 cores busy), two searches side by side 65 in all (1.9 cores).
+Whole solves of 13 at 60 s, paired with it off over seeds 0-7: 2,668 against 2,865 (lower in 7 of 8); 12, seeds 0-2:
+4,279 against 4,343 (within the noise; benchmarks/RESULTS.md, thirty-sixth session). The LNS's chain statistics count
+both searches, a discarded one's improvements included. Source: practice of parallel local search (independent walks
+from one incumbent)."""
 BAND_ROUNDS = True
 """Where room rounds run, once two turns in a row (a room round and the slice of chains after it) have gained nothing
 (the LNS has stalled), the next CP-SAT round frees every staff member on the weekends and the ``BAND_SPAN`` days
@@ -282,20 +282,19 @@ ROOM_MIN_STAFF = 50
 """Room rounds only in blocks of at least this many staff (of Curtois & Qu, where the minutes bind, instances 12
 and 13; below it, 1-10, the dive or the full model find the rosters)."""
 WHOLE_ROUNDS = True
-"""In the final LNS of a block with ejection chains but without room rounds, of at least ``WHOLE_MIN_STAFF`` staff
-and ``WHOLE_MIN_DAYS`` days (and not a long horizon, where the LNS's descent and chains are capped to a share of
-its time), descent and chains run in slices of ``WHOLE_SLICE_S`` that alternate with **whole rounds**: CP-SAT over
-every cell of the block for ``WHOLE_ROUND_S``, from the incumbent as a complete hint, with LNS workers only (so the
-round's work is CP-SAT's own random-constraint and graph neighbourhoods of the whole block, as in the room rounds,
-``ROOM_LNS_ONLY``). They replace the small neighbourhoods, which there run only once a whole pass of chains has
-gained nothing: on Curtois & Qu 19 (40 staff, 84 days) one pass of chains takes 10-20 s and the chains seldom stall
-within 60 s, yet late in a logged solve a 9 s pass gained 12 points, while from the final roster of a 60 s solve
-CP-SAT's LNS over the whole model gained 219 in 10 s (3,743 to 3,524). Whole solves at 60 s over eight paired
-seeds (benchmarks/RESULTS.md, thirty-ninth session): 19 3,536.6 against 3,677.2 without (lower in 7 of 8; a first
-run built on the room rounds' code, 3,512.9 against 3,686.9, lower in 8 of 8); 15 (45 staff, 42 days) 4,414.9
-against 4,382.1 (lower in 4 of 8); 18 (22 staff, 84 days) higher in each of four seeds (4,666.8 against 4,550.8),
-hence the bounds. Source: practice (CP-SAT's LNS portfolio on a model small enough to solve whole, alternated with
-problem-specific moves)."""
+"""In the final LNS of a block with ejection chains but without room rounds, of at least ``WHOLE_MIN_STAFF`` staff and
+``WHOLE_MIN_DAYS`` days (and not a long horizon, where the LNS's descent and chains are capped to a share of its time),
+descent and chains run in slices of ``WHOLE_SLICE_S`` that alternate with **whole rounds**: CP-SAT over every cell of
+the block for ``WHOLE_ROUND_S``, from the incumbent as a complete hint, with LNS workers only (so the round's work is
+CP-SAT's own random-constraint and graph neighbourhoods of the whole block, as in the room rounds, ``ROOM_LNS_ONLY``).
+They replace the small neighbourhoods, which there run only once a whole pass of chains has gained nothing: on Curtois &
+Qu 19 (40 staff, 84 days) one pass of chains takes 10-20 s and the chains seldom stall within 60 s, yet late in a logged
+solve a 9 s pass gained 12 points, while from the final roster of a 60 s solve CP-SAT's LNS over the whole model gained
+219 in 10 s (3,743 to 3,524; thirty-eighth session). Whole solves at 60 s over eight paired seeds
+(benchmarks/RESULTS.md, thirty-ninth session): 19 3,536.6 against 3,677.2 without (lower in 7 of 8; a first run built on
+the room rounds' code, 3,512.9 against 3,686.9, lower in 8 of 8); 15 (45 staff, 42 days) 4,414.9 against 4,382.1 (lower
+in 4 of 8); 18 (22 staff, 84 days) higher in each of four seeds (4,666.8 against 4,550.8), hence the bounds. Source:
+practice (CP-SAT's LNS portfolio on a model small enough to solve whole, alternated with problem-specific moves)."""
 WHOLE_MIN_STAFF = 40
 """Whole rounds only in blocks of at least this many staff."""
 WHOLE_MIN_DAYS = 84
@@ -837,7 +836,7 @@ def _lns(problem: RosterProblem, best: np.ndarray, best_obj: int, *, clock: _Clo
             continue
         round_from = best_obj
         if mode == "whole":
-            kind, free, seconds = "whole", hood.changeable.copy(), WHOLE_ROUND_S
+            kind, free, seconds = "whole", hood.changeable, WHOLE_ROUND_S
         elif alternate and BAND_ROUNDS and idle >= 2 and clock.seconds_left() >= BAND_MIN_S:
             kind, free, seconds = "band", hood.band(BAND_SPAN), BAND_SECONDS
             stats["lns_band_rounds"] = stats.get("lns_band_rounds", 0) + 1
