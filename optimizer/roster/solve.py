@@ -830,7 +830,7 @@ def _lns(problem: RosterProblem, best: np.ndarray, best_obj: int, *, clock: _Clo
                 clock.charge(used)
             descent_dtime += used
             if alternate:
-                arm = "room"
+                arm = "rounds"
                 idle = idle + 1 if best_obj >= slice_from else 0
                 stats["lns_chain_slices"] = stats.get("lns_chain_slices", 0) + 1
             continue
