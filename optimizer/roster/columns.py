@@ -72,7 +72,13 @@ LABEL_STALL_SHARE = 0.005
 """Exact pricing also runs when the labelling's columns have lowered the master LP by less than this share over the
 last ``LABEL_STALL_ITERATIONS`` iterations: the labelling can keep finding columns of little use while missing
 the ones that matter (its merges lose per-type counts and minutes; Curtois & Qu instance 15 stalls near 4,650
-while exact pricing brings the LP below 3,900)."""
+while exact pricing brings the LP below 3,900). At the master's duals after 15 s of column generation on 15, exact
+pricing found a roster of negative reduced cost for each of the 45 staff, summing to -498.6, in 2.3 s; the
+labelling -247.8 (beam 32: -281.0), and only with the counts of the scarce shift types (at most 4 a month) in its
+merged state -491.9, in 11.7 s. Exact rounds after 2 stalled iterations instead of 5 lowered the LP of column
+generation alone (30 s, seed 0: 15 3,850 against 3,899, 19 3,466 against 3,499), but not clearly the rosters of
+whole 60 s solves over six paired seeds (15 -118 ± 85, 19 +10 ± 46, 13 -7 ± 113; benchmarks/RESULTS.md,
+forty-first session), so 5 stays."""
 MERGE_COVER_ROWS = True
 """Over-cover and the shortfall below the same head-count (the ideal, or a minimum equal to it) share one equality
 row with a slack each way instead of a row each: the master has half the cover rows and entries on Curtois & Qu
@@ -96,10 +102,12 @@ generation: Rousseau, Gendreau and Feillet 2007, "Interior point stabilization f
 _INF = highspy.kHighsInf
 
 
-def labelling_stalled(trail: list[float], iterations: int = LABEL_STALL_ITERATIONS,
-                      share: float = LABEL_STALL_SHARE) -> bool:
+def labelling_stalled(trail: list[float], iterations: int | None = None, share: float | None = None) -> bool:
     """Whether the master LP values ``trail`` (oldest first, since the last exact pricing round) have fallen by
-    less than ``share`` of the last value over the last ``iterations`` iterations (see ``LABEL_STALL_SHARE``)."""
+    less than ``share`` of the last value over the last ``iterations`` iterations (defaults, read at each call:
+    ``LABEL_STALL_ITERATIONS`` and ``LABEL_STALL_SHARE``)."""
+    iterations = LABEL_STALL_ITERATIONS if iterations is None else iterations
+    share = LABEL_STALL_SHARE if share is None else share
     if len(trail) <= iterations:
         return False
     return trail[-1 - iterations] - trail[-1] < share * max(abs(trail[-1]), 1.0)

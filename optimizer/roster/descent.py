@@ -38,6 +38,7 @@ import numpy as np
 from optimizer.roster import constraints as hard
 from optimizer.roster import objectives as soft
 from optimizer.roster.evaluate import evaluate_schedule, select_rules
+from optimizer.roster.params import MODULE_DEFAULT, ModuleDefault
 from optimizer.roster.pricing import LabelPricer, cell_costs, price_in_parts, roster_costs
 from optimizer.roster.problem import FREE, RosterProblem
 
@@ -106,7 +107,8 @@ class StaffDescent:
     """
 
     def __init__(self, problem: RosterProblem, *, rule_ids: tuple[str, ...] | None = None, beam: int = 1,
-                 total_bucket: int | None = 1, batch: int | None = BATCH) -> None:
+                 total_bucket: int | None = 1, batch: int | None | ModuleDefault = MODULE_DEFAULT) -> None:
+        batch = BATCH if isinstance(batch, ModuleDefault) else batch  # read now (``MODULE_DEFAULT``)
         self.p = problem
         rules = select_rules(rule_ids)
         self.rule_ids = tuple(r.id for r in rules)

@@ -43,6 +43,7 @@ import numpy as np
 
 from optimizer.roster import constraints as hard
 from optimizer.roster.descent import LABELS_PER_SECOND, StaffDescent, marginal_cover
+from optimizer.roster.params import MODULE_DEFAULT, ModuleDefault
 from optimizer.roster.pricing import roster_costs
 from optimizer.roster.problem import FREE, RosterProblem
 
@@ -114,10 +115,15 @@ class EjectionChains:
     per-cell costs and the labelling search (exact totals)."""
 
     def __init__(self, problem: RosterProblem, descent: StaffDescent, *, depth: int | None = None,
-                 slack: float | None = None, passes: int | None = None, candidates: int | None = CANDIDATES,
-                 escalate: bool | None = None, window: int | None = WINDOW, workers: int = WORKERS,
+                 slack: float | None = None, passes: int | None = None,
+                 candidates: int | None | ModuleDefault = MODULE_DEFAULT, escalate: bool | None = None,
+                 window: int | None | ModuleDefault = MODULE_DEFAULT, workers: int | ModuleDefault = MODULE_DEFAULT,
                  takeovers: bool | None = None, fit_first: bool | None = None) -> None:
         depth = DEPTH if depth is None else depth
+        # module constants read now, not when the class was defined (``MODULE_DEFAULT``)
+        candidates = CANDIDATES if isinstance(candidates, ModuleDefault) else candidates
+        window = WINDOW if isinstance(window, ModuleDefault) else window
+        workers = WORKERS if isinstance(workers, ModuleDefault) else workers
         slack = SLACK if slack is None else slack
         passes = PASSES if passes is None else passes
         if depth < 1:

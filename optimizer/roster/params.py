@@ -3,6 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Final
+
+
+class ModuleDefault:
+    """Marker of a parameter left at its module constant, read when the call is made rather than when the function was
+    defined: a constant set after import (``benchmarks.shift_scheduling_seeds --set module.NAME=VALUE``) then takes
+    effect, where a constant bound as a plain default would silently not."""
+
+    def __repr__(self) -> str:
+        return "MODULE_DEFAULT"
+
+
+MODULE_DEFAULT: Final = ModuleDefault()
 
 
 @dataclass(frozen=True)

@@ -81,14 +81,14 @@ from optimizer.roster.columns import ColumnGeneration
 from optimizer.roster.components import restrict, split_components
 from optimizer.roster.constraints import staffed, worked_minutes, worked_weekends
 from optimizer.roster.cover_lp import cover_lp_relaxation
-from optimizer.roster.descent import BATCH, StaffDescent
+from optimizer.roster.descent import StaffDescent
 from optimizer.roster.dive import ColumnDive
 from optimizer.roster.ejection import EjectionChains
 from optimizer.roster.evaluate import build_model, evaluate_schedule
 from optimizer.roster.flow import flow_relaxation
 from optimizer.roster.greedy import build_greedy
 from optimizer.roster.model import RosterModel, count_variables
-from optimizer.roster.params import RosterParams
+from optimizer.roster.params import MODULE_DEFAULT, ModuleDefault, RosterParams
 from optimizer.roster.problem import FREE, OFF, RosterProblem
 from optimizer.roster.repair import drop_to_feasible, fill_cover, repair_applies
 from optimizer.roster.result import RosterResult, Status
@@ -1041,7 +1041,7 @@ def _sub_clock(clock: _Clock, share: float) -> _Clock:
 
 def _descend(problem: RosterProblem, start: np.ndarray, best: np.ndarray, best_obj: float, *, clock: _Clock,
              share: float, seed: int, rule_ids: tuple[str, ...] | None, stats: dict[str, float],
-             max_sweeps: int = 20, batch: int = BATCH) -> tuple[np.ndarray, float]:
+             max_sweeps: int = 20, batch: int | None | ModuleDefault = MODULE_DEFAULT) -> tuple[np.ndarray, float]:
     """Staff-wise descent from the feasible roster ``start`` for ``share`` of the time left (staff searched in
     batches of ``batch``); returns the better of its result and the incumbent ``best`` (objective ``best_obj``)."""
     phase = _sub_clock(clock, share)

@@ -95,6 +95,35 @@ def test_seeds_runner_summarises_runs_and_names_bad_settings(capsys: pytest.Capt
     assert table[-1].startswith("mean of the per-instance mean gaps: 6.50%")
 
 
+def test_module_constants_set_after_import_reach_the_solver(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Constants the seeds runner sets (``--set module.NAME=VALUE``) are read when the solver's objects are made and
+    its rules applied, not bound as defaults at import: the ejection chains' candidates, window and workers, the
+    descent's batch and the labelling stall rule of column generation each follow a change made after import."""
+    import optimizer.roster.columns as columns
+    import optimizer.roster.descent as descent
+    import optimizer.roster.ejection as ejection
+
+    problem = read_instance(INSTANCE1).problem
+    made = ejection.EjectionChains(problem, descent.StaffDescent(problem))
+    assert (made.candidates, made.window, made.workers) == (ejection.CANDIDATES, ejection.WINDOW, ejection.WORKERS)
+    assert descent.StaffDescent(problem).batch == descent.BATCH
+    flat = [100.0] * 4  # three iterations without any fall
+    monkeypatch.setattr(columns, "LABEL_STALL_ITERATIONS", 5)
+    assert not columns.labelling_stalled(flat)  # five iterations are needed
+    monkeypatch.setattr(ejection, "CANDIDATES", 7)
+    monkeypatch.setattr(ejection, "WINDOW", 3)
+    monkeypatch.setattr(ejection, "WORKERS", 2)
+    monkeypatch.setattr(descent, "BATCH", 4)
+    monkeypatch.setattr(columns, "LABEL_STALL_ITERATIONS", 2)
+    made = ejection.EjectionChains(problem, descent.StaffDescent(problem))
+    assert (made.candidates, made.window, made.workers) == (7, 3, 2)
+    assert descent.StaffDescent(problem).batch == 4
+    assert columns.labelling_stalled(flat)
+    # an explicit argument still wins over the constant
+    assert ejection.EjectionChains(problem, descent.StaffDescent(problem), candidates=None).candidates is None
+    assert descent.StaffDescent(problem, batch=None).batch is None
+
+
 def test_seeds_runner_sets_module_constants_and_pairs_with_a_baseline(capsys: pytest.CaptureFixture[str]) -> None:
     """A dotted ``--set`` names a solver module constant: set for the variant's runs only and restored after; with
     ``--baseline`` each seed runs both arms (order alternating with the seed) and a paired table follows. Bad
