@@ -194,7 +194,7 @@ class StaffDescent:
         return clock is not None and clock.seconds_left() <= max(0.05, self.batch_work / labels_per_second)
 
     def construct(self, *, rng: np.random.Generator | None = None, clock: Any = None,
-                  labels_per_second: float = LABELS_PER_SECOND, expected: np.ndarray | None = None) -> np.ndarray:
+                  labels_per_second: float | None = None, expected: np.ndarray | None = None) -> np.ndarray:
         """A roster built by best responses in turn: from everyone off (fixed cells kept), each batch of staff
         members takes the cheapest roster the labelling search finds against the cover of those planned so far.
         Responses are applied one at a time; one that would take a seat filled meanwhile by its own batch (hard
@@ -205,7 +205,9 @@ class StaffDescent:
         With ``expected`` (``[E, D, S]``, e.g. the master LP's fractional rosters,
         :meth:`optimizer.roster.columns.ColumnGeneration.lp_cells`), each batch responds instead to the cover of
         those planned so far plus the expected cover of everyone not yet planned but itself
-        (:func:`expected_marginal_cover`), so that early staff leave room for what the LP gives later ones."""
+        (:func:`expected_marginal_cover`), so that early staff leave room for what the LP gives later ones.
+        ``labels_per_second`` defaults to ``LABELS_PER_SECOND``, read at each call."""
+        labels_per_second = LABELS_PER_SECOND if labels_per_second is None else labels_per_second
         p = self.p
         rng = rng or np.random.default_rng(0)
         sched = np.where(p.fixed == FREE, -1, p.fixed).astype(np.int64)
@@ -236,13 +238,15 @@ class StaffDescent:
         return sched
 
     def improve(self, schedule: np.ndarray, *, rng: np.random.Generator | None = None, max_sweeps: int = 20,
-                clock: Any = None, labels_per_second: float = LABELS_PER_SECOND,
+                clock: Any = None, labels_per_second: float | None = None,
                 staff: np.ndarray | None = None) -> tuple[np.ndarray, int]:
         """Descend from ``schedule`` (feasible); returns (schedule, number of rosters replaced).
 
         Only the staff in ``staff`` (default all) are re-planned. Stops after a round of batches that replaces
         nothing, after ``max_sweeps`` rounds, or when ``clock.seconds_left()`` runs out (the search work is charged
-        to ``clock.charge`` at ``labels_per_second`` label extensions per second of deterministic time)."""
+        to ``clock.charge`` at ``labels_per_second`` label extensions per second of deterministic time; default
+        ``LABELS_PER_SECOND``, read at each call)."""
+        labels_per_second = LABELS_PER_SECOND if labels_per_second is None else labels_per_second
         p = self.p
         rng = rng or np.random.default_rng(0)
         sched = np.asarray(schedule, dtype=np.int64).copy()

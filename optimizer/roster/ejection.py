@@ -42,7 +42,8 @@ from typing import Any
 import numpy as np
 
 from optimizer.roster import constraints as hard
-from optimizer.roster.descent import LABELS_PER_SECOND, StaffDescent, marginal_cover
+from optimizer.roster import descent as staff_descent
+from optimizer.roster.descent import StaffDescent, marginal_cover
 from optimizer.roster.params import MODULE_DEFAULT, ModuleDefault
 from optimizer.roster.pricing import roster_costs
 from optimizer.roster.problem import FREE, RosterProblem
@@ -59,7 +60,8 @@ SLACK = 0.5
 CANDIDATES: int | None = 24
 """Staff members offered each link at first (a random sample of those who may work the seat; None: all). From the
 same roster of Curtois & Qu instance 12 (4,347), 15 s, seeds 0 and 1: all 4,148 / 4,148 in 6.6 s, 24 4,150 / 4,148
-in 3.8-4.7 s, 16 4,248 / 4,249."""
+in 3.8-4.7 s, 16 4,248 / 4,249. Whole solves of 13 at 60 s, eight paired seeds: all 2,263.9 against 2,174.4 with 24
+(higher in 7 of 8; benchmarks/RESULTS.md, forty-first session)."""
 ESCALATE = True
 """After a pass over the empty seats without an improvement, offer each link twice as many staff members (up to
 all of them) before counting the pass as stale. From a stuck roster of Curtois & Qu 13 (2,716; 120 staff), 30 s:
@@ -223,8 +225,8 @@ class EjectionChains:
         kept = roster_costs(cost, group, sched[group])
         threshold = np.full(self.p.num_staff, -np.inf)
         threshold[e] = kept[0] + limit
-        found = self.descent._search(cost, group, keep=None, clock=clock, labels_per_second=LABELS_PER_SECOND,
-                                     threshold=threshold)
+        found = self.descent._search(cost, group, keep=None, clock=clock,
+                                     labels_per_second=staff_descent.LABELS_PER_SECOND, threshold=threshold)
         if not found or np.array_equal(found[0][1], sched[e]):
             return None
         return found[0][1], float(found[0][2] - kept[0])
@@ -265,8 +267,9 @@ class EjectionChains:
         threshold = np.full(self.p.num_staff, -np.inf)
         threshold[group] = kept + limit
         heavy = self._last_work >= THREAD_MIN_LABELS_PER_DAY * self.p.num_days
-        found = ds._search(forced, group, keep=None, clock=clock, labels_per_second=LABELS_PER_SECOND,
-                           threshold=threshold, pool=self._pool if heavy else None, parts=self.workers)
+        found = ds._search(forced, group, keep=None, clock=clock,
+                           labels_per_second=staff_descent.LABELS_PER_SECOND, threshold=threshold,
+                           pool=self._pool if heavy else None, parts=self.workers)
         self._last_work = ds.batch_work
         if not found:
             return None

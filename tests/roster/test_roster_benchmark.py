@@ -98,7 +98,8 @@ def test_seeds_runner_summarises_runs_and_names_bad_settings(capsys: pytest.Capt
 def test_module_constants_set_after_import_reach_the_solver(monkeypatch: pytest.MonkeyPatch) -> None:
     """Constants the seeds runner sets (``--set module.NAME=VALUE``) are read when the solver's objects are made and
     its rules applied, not bound as defaults at import: the ejection chains' candidates, window and workers, the
-    descent's batch and the labelling stall rule of column generation each follow a change made after import."""
+    descent's batch and work rate and the labelling stall rule of column generation each follow a change made after
+    import."""
     import optimizer.roster.columns as columns
     import optimizer.roster.descent as descent
     import optimizer.roster.ejection as ejection
@@ -119,6 +120,25 @@ def test_module_constants_set_after_import_reach_the_solver(monkeypatch: pytest.
     assert (made.candidates, made.window, made.workers) == (7, 3, 2)
     assert descent.StaffDescent(problem).batch == 4
     assert columns.labelling_stalled(flat)
+    # the descent charges its work to a clock at the rate the constant says when the call is made
+    class Tally:
+        def __init__(self) -> None:
+            self.charged = 0.0
+
+        def seconds_left(self) -> float:
+            return 1e9
+
+        def charge(self, dtime: float) -> None:
+            self.charged += dtime
+
+    start = descent.StaffDescent(problem).construct(rng=np.random.default_rng(0))
+    tallies = []
+    for rate in (1e6, 5e5):
+        monkeypatch.setattr(descent, "LABELS_PER_SECOND", rate)
+        tally = Tally()
+        descent.StaffDescent(problem).improve(start, rng=np.random.default_rng(0), max_sweeps=1, clock=tally)
+        tallies.append(tally.charged)
+    assert tallies[0] > 0 and tallies[1] == pytest.approx(2 * tallies[0])
     # an explicit argument still wins over the constant
     assert ejection.EjectionChains(problem, descent.StaffDescent(problem), candidates=None).candidates is None
     assert descent.StaffDescent(problem, batch=None).batch is None
