@@ -9,7 +9,9 @@ exact totals if that finds nothing;
 only when it finds nothing at the LP duals either, or when its columns no longer lower the LP
 (``LABEL_STALL_SHARE``), does exact pricing run: per staff member, the roster of least reduced cost with
 CP-SAT on the one-staff model (the same rule faces as the full model, with the duals added to the objective).
-Labelling is switched off for the rest of a run when exact pricing keeps finding much that it missed. The
+Where exact pricing finds much the labelling missed (``LABEL_TRACK_SHARE``), the labelling keeps the counts of scarce
+shift types apart in its merged state from then on (``LABEL_TRACK_BUDGET``); where that is not possible, it is
+switched off for the rest of the run when exact pricing keeps finding much that it missed. The
 exact pricing's bound gives the Lagrangian bound ``z_master + sum_e min(0, reduced cost bound_e)``, valid for the whole problem at any iteration.
 An interior-point master stops after ``IPM_ITERATION_LIMIT`` iterations while columns are generated (its duals are
 all pricing needs) and is solved to optimality before a convergence is claimed and when generation ends. Finally the master LP
@@ -38,7 +40,7 @@ from optimizer.roster import objectives as soft
 from optimizer.roster.components import restrict
 from optimizer.roster.evaluate import evaluate_schedule, select_rules
 from optimizer.roster.model import RosterModel, staff_variable_counts
-from optimizer.roster.pricing import LabelPricer, cell_costs, price_in_parts, roster_costs
+from optimizer.roster.pricing import LabelPricer, cell_costs, price_in_parts, roster_costs, tracked_counts
 from optimizer.roster.problem import FREE, RosterProblem
 
 COUPLING = frozenset({hard.MAX_COVER, hard.GROUP_BUDGET, soft.UNDER_COVER, soft.IDEAL_SHORTFALL,
@@ -59,6 +61,22 @@ LABEL_COLUMNS_PER_STAFF = 3
 """Rosters of negative reduced cost the labelling pricing returns per staff member and iteration."""
 LABEL_BEAM = 2
 """Labels the labelling pricing keeps per merged state."""
+LABEL_TRACK_BUDGET = 20
+LABEL_TRACK_SHARE = 0.5
+LABEL_TRACK_FLOOR = 0.01
+LABEL_TRACK_GAIN = 0.5
+"""When to keep the counts of scarce shift types apart in the labelling's merged state
+(:func:`optimizer.roster.pricing.tracked_counts` within ``LABEL_TRACK_BUDGET``; 1: never). Once per run, at the
+first exact pricing round whose rosters the labelling misses much at the same duals (it reaches less than
+``LABEL_TRACK_SHARE`` of their summed reduced costs, and falls short by more than ``LABEL_TRACK_FLOOR`` of the
+master LP value), the labelling that keeps the counts apart prices at those duals too; if it recovers at least
+``LABEL_TRACK_GAIN`` of the shortfall, the labelling keeps them apart for the rest of the run
+(:meth:`ColumnGeneration.track`). Curtois & Qu 15 (two night types at most 3-4 times in 42 days): the plain
+labelling reaches -299 where exact pricing finds -4,396, the one keeping counts apart -4,341; column generation
+alone (30 s, seed 0) then ends at LP 3,841 against 3,891 (best known 3,828); 8, 9 and 14 converge in 3.2 / 2.5 /
+10.0 s against 5.1 / 3.5 / 12.5 s. On 12 keeping counts apart recovers nothing (-29.0 against -27.7, exact
+-119.8), and with it column generation converged 2 s later, so there they stay merged (benchmarks/RESULTS.md,
+forty-second session)."""
 LABEL_DISTRUST_SHARE = 0.25
 """Labelling pricing is switched off for the rest of a run when the exact pricing round that follows its stall
 finds negative rosters for more than this share of the staff priced (it merges away what the rules need)."""
@@ -75,7 +93,8 @@ the ones that matter (its merges lose per-type counts and minutes; Curtois & Qu 
 while exact pricing brings the LP below 3,900). At the master's duals after 15 s of column generation on 15, exact
 pricing found a roster of negative reduced cost for each of the 45 staff, summing to -498.6, in 2.3 s; the
 labelling -247.8 (beam 32: -281.0), and only with the counts of the scarce shift types (at most 4 a month) in its
-merged state -491.9, in 11.7 s. Exact rounds after 2 stalled iterations instead of 5 lowered the LP of column
+merged state -491.9, in 11.7 s (numpy form, beam 32; beam 2 in the compiled form: about 1.6 s, now used where it
+pays, ``LABEL_TRACK_BUDGET``). Exact rounds after 2 stalled iterations instead of 5 lowered the LP of column
 generation alone (30 s, seed 0: 15 3,850 against 3,899, 19 3,466 against 3,499), but not clearly the rosters of
 whole 60 s solves over six paired seeds (15 -118 ± 85, 19 +10 ± 46, 13 -7 ± 113; benchmarks/RESULTS.md,
 forty-first session), so 5 stays."""
@@ -111,6 +130,23 @@ def labelling_stalled(trail: list[float], iterations: int | None = None, share: 
     if len(trail) <= iterations:
         return False
     return trail[-1 - iterations] - trail[-1] < share * max(abs(trail[-1]), 1.0)
+
+
+def labelling_misses(reach: float, exact: float, lp: float, share: float | None = None) -> bool:
+    """Whether the labelling, finding rosters whose least reduced costs sum to ``reach``, misses much of what an
+    exact pricing round at the same duals found (``exact``; both at most 0): less than ``share`` (default
+    ``LABEL_TRACK_SHARE``, read at each call) of it, and by more than ``LABEL_TRACK_FLOOR`` of the master LP value
+    ``lp``."""
+    share = LABEL_TRACK_SHARE if share is None else share
+    return exact < 0 and reach > share * exact and reach - exact > LABEL_TRACK_FLOOR * max(abs(lp), 1.0)
+
+
+def tracking_recovers(reach: float, tracked_reach: float, exact: float, share: float | None = None) -> bool:
+    """Whether the labelling that keeps scarce counts apart (reaching ``tracked_reach``) recovers at least ``share``
+    (default ``LABEL_TRACK_GAIN``, read at each call) of what the plain labelling (``reach``) missed against exact
+    pricing (``exact``); all three are sums of least reduced costs, at most 0."""
+    share = LABEL_TRACK_GAIN if share is None else share
+    return reach - exact > 0 and reach - tracked_reach >= share * (reach - exact)
 
 
 class ColumnGeneration:
@@ -166,6 +202,11 @@ class ColumnGeneration:
         self.fine_labels = (LabelPricer(p, set(self.staff_rule_ids), prune=False, total_bucket=1, beam=LABEL_BEAM)
                             if self.labels is not None and self.labels.total_bucket > 1 else None)
         self.own_cells, self.own_const = cell_costs(p, set(self.staff_rule_ids))
+        self.tracked = False
+        """Whether the labelling keeps scarce per-type counts apart (:meth:`track`)."""
+        self.track_probed = False
+        """Whether a run has weighed keeping scarce counts apart (done once, at the first round it missed much)."""
+        self._tracked: tuple[LabelPricer, LabelPricer] | None = None
         self.label_columns = 0
         self.columns: list[tuple[int, np.ndarray, float]] = []  # staff, roster row, own cost
         self.seen: set[tuple[int, bytes]] = set()
@@ -522,6 +563,53 @@ class ColumnGeneration:
         self.label_columns += added
         return added, dtime
 
+    def label_reach(self, duals: np.ndarray, staff: np.ndarray, pool: Executor | None = None, *,
+                    tracked: bool = False) -> tuple[float, float]:
+        """(Sum over ``staff`` of the least reduced cost, at most 0, of the rosters the labelling finds at
+        ``duals``, deterministic time to charge); the search with exact totals where there is one, with
+        ``tracked`` the one that keeps scarce counts apart (:meth:`track`). Adds no column."""
+        labels = self._tracked_pricers()[1] if tracked and not self.tracked else (
+            self.fine_labels if self.fine_labels is not None else self.labels)
+        assert labels is not None
+        cost = self.own_cells - self.cell_prices(duals)
+        threshold = duals[self.conv_row:self.conv_row + self.E] - self.own_const
+        found, work = price_in_parts(labels, cost, staff, pool=pool, parts=self.num_workers, per_staff=1,
+                                     threshold=threshold - 1e-6)
+        best = np.zeros(self.E)
+        for e, _, c in found:
+            best[e] = min(best[e], c - threshold[e])
+        return float(best[staff].sum()), work / LABELS_PER_SECOND * self.dtime_per_second
+
+    def can_track(self) -> bool:
+        """Whether :meth:`track` would change the labelling (not yet switched, and some staff member has a per-type
+        count to keep apart within ``LABEL_TRACK_BUDGET``)."""
+        if self.tracked or self.labels is None or LABEL_TRACK_BUDGET <= 1:
+            return False
+        return tracked_counts(self.labels.max_type, self.labels.ok, LABEL_TRACK_BUDGET)[1] > 1
+
+    def _tracked_pricers(self) -> tuple[LabelPricer, LabelPricer]:
+        """The labelling searches that keep scarce counts apart: (the first, the one with exact totals; the same
+        search where the first already has exact totals), built once."""
+        if self._tracked is None:
+            rules = set(self.staff_rule_ids)
+            labels = LabelPricer(self.p, rules, prune=False, beam=LABEL_BEAM, track_budget=LABEL_TRACK_BUDGET)
+            fine = (LabelPricer(self.p, rules, prune=False, total_bucket=1, beam=LABEL_BEAM,
+                                track_budget=LABEL_TRACK_BUDGET) if self.fine_labels is not None else labels)
+            self._tracked = (labels, fine)
+        return self._tracked
+
+    def track(self) -> bool:
+        """Switch the labelling to searches that keep scarce per-type counts apart in their merged state
+        (``LABEL_TRACK_BUDGET``); returns False, changing nothing, when :meth:`can_track` is False."""
+        if not self.can_track():
+            return False
+        labels, fine = self._tracked_pricers()
+        self.labels = labels
+        if self.fine_labels is not None:
+            self.fine_labels = fine
+        self.tracked = True
+        return True
+
     def _label_round(self, lp_duals: np.ndarray, center: np.ndarray | None, beta: float,
                      pool: Executor | None = None) -> tuple[int, float, np.ndarray]:
         """One round of labelling pricing: at the smoothed duals ``beta * center + (1 - beta) * lp_duals``, then,
@@ -636,6 +724,7 @@ class ColumnGeneration:
                 spent = left_before - clock.seconds_left()
                 self.iterations += 1
                 added = 0
+                exact_sum = 0.0  # the least reduced costs found, summed over the staff
                 value = np.full(self.E, -math.inf)
                 for e, (cols, bound, _) in zip(priced, results, strict=True):
                     if not self.num_vars[e]:
@@ -645,15 +734,35 @@ class ColumnGeneration:
                         continue
                     value[e] = bound
                     best_rc = math.inf
+                    staff_rc = 0.0
                     for row, cost in cols:
                         rc = cost - self._column_dual(e, row, lp_duals)
+                        staff_rc = min(staff_rc, rc)
                         if rc < -1e-6 and self.add_column(e, row, cost):
                             added += 1
                             if rc < best_rc:
                                 best_rc = rc
                                 last_rows[e] = row
+                    exact_sum += staff_rc
                 if after_labels and added > LABEL_DISTRUST_SHARE * len(priced):
-                    labelling = False  # exact pricing finds much the labelling missed: it only costs time here
+                    # exact pricing finds much the labelling missed: keep scarce counts apart, or if that changes
+                    # nothing, stop the labelling (it only costs time here)
+                    labelling = self.track()
+                elif labelling and not self.track_probed and self.can_track() and exact_sum < 0:
+                    # what did the labelling miss at these duals? Much, and the search that keeps scarce counts
+                    # apart finds it: use that one from now on (weighed once)
+                    reach, dtime = self.label_reach(lp_duals, np.array(priced), pool)
+                    clock.charge(dtime)
+                    if labelling_misses(reach, exact_sum, self.lp_value):
+                        self.track_probed = True
+                        reach_t, dtime = self.label_reach(lp_duals, np.array(priced), pool, tracked=True)
+                        clock.charge(dtime)
+                        keep = tracking_recovers(reach, reach_t, exact_sum)
+                        if log is not None:
+                            log(f"cg it={self.iterations} labelling reach {reach:.1f}, keeping scarce counts apart "
+                                f"{reach_t:.1f}, exact {exact_sum:.1f}: {'kept apart' if keep else 'merged'}")
+                        if keep:
+                            self.track()
                 after_labels = False
                 bound_now = self.lagrangian(duals, value)
                 if bound_now > self.lagrangian_bound:

@@ -43,7 +43,8 @@ def extend_day(d: int, e: np.ndarray, grp: np.ndarray, wrun: np.ndarray, orun: n
                min_off: np.ndarray, max_minutes: np.ndarray, minutes: np.ndarray, weekend: np.ndarray,
                max_weekends: np.ndarray, complete: np.ndarray, min_run: np.ndarray, after: np.ndarray,
                top_minutes: np.ndarray, top_minutes_safe: np.ndarray, min_minutes: np.ndarray, cost: np.ndarray,
-               succ_group: np.ndarray, shift_class: np.ndarray, run_cap: np.ndarray, num_groups: int, total_bucket: int, beam: int,
+               succ_group: np.ndarray, shift_class: np.ndarray, run_cap: np.ndarray, num_groups: int, total_bucket: int,
+               track_w: np.ndarray, num_codes: int, beam: int,
                prune: bool, use_togo: bool, table: np.ndarray, n_opt: np.ndarray, n_forced: np.ndarray,
                kstar: np.ndarray, short_mins: int, ceiling: np.ndarray, has_keep: bool, keep_val: np.ndarray,
                ws_i: np.ndarray, ws_f: np.ndarray, ws_b: np.ndarray, slot_key: np.ndarray, slot_used: np.ndarray,
@@ -72,6 +73,10 @@ def extend_day(d: int, e: np.ndarray, grp: np.ndarray, wrun: np.ndarray, orun: n
         worked_y = wrun[i] > 0
         off_y = orun[i] > 0
         g = grp[i]
+        code = 0
+        if num_codes > 1:
+            for s in range(S):
+                code += counts[i, s] * track_w[ee, s]
         new_weekend = False
         if wk >= 0:
             new_weekend = not (wk_flag[i] and same)
@@ -142,6 +147,8 @@ def extend_day(d: int, e: np.ndarray, grp: np.ndarray, wrun: np.ndarray, orun: n
             cap_work = min(n_wrun, run_cap[ee])
             key = ((((ee * (num_groups + 1) + (n_grp + 1)) * (BIG_RUN + 1) + cap_work) * 64 + cap_off) * 2
                    + (1 if n_exempt else 0)) * 2 + (1 if n_flag else 0)
+            if num_codes > 1:
+                key = key * num_codes + code + track_w[ee, v]
             if total_bucket:
                 key = key * (D + 2) + n_total // total_bucket
             wk_capped = min(n_wk, max_weekends[ee])

@@ -18,6 +18,9 @@ with numpy over all staff members' labels at once (one numpy step per day):
   cheapest are kept. That makes the search heuristic (a discarded label might have led to a cheaper
   roster because of its other resources), so it never proves that no negative roster exists: the caller
   falls back to exact CP-SAT pricing when this one finds nothing;
+* with ``track_budget`` above 1, the counts of scarce shift types (maxima that can bind, smallest first, while the
+  product of their ranges stays within the budget; :func:`tracked_counts`) enter the merged state too: a label
+  that used up a scarce type no longer replaces one that did not (at up to ``track_budget`` times the labels);
 * "cheapest" is judged by the label's cost plus a lower bound on the cost of the rest of the horizon given the
   shifts it must still work (:func:`cost_to_go`: every rule dropped but one value per day and the count of
   shifts), so labels with different totals in one bucket compare fairly. Labels whose cost plus that bound
@@ -180,6 +183,35 @@ def _dominated(state: np.ndarray, count: np.ndarray, cost: np.ndarray, protect: 
     return out
 
 
+def tracked_counts(max_type: np.ndarray, ok: np.ndarray, budget: int) -> tuple[np.ndarray, int]:
+    """Per-type shift counts kept apart in the labelling's merged state: ``(weights [E, S + 1], codes)``.
+
+    A label's *code* is ``sum over types of count * weight``; labels with different codes are never merged. For
+    each staff member, the types whose maximum can bind (above 0 and below the days they may work the type) are
+    taken smallest maximum first while the product of ``maximum + 1`` over the taken types stays within
+    ``budget``; each taken type's weight is the product of ``maximum + 1`` over those taken before it (a mixed
+    radix, so codes are distinct). ``codes`` is the largest such product over the staff (1: nothing kept apart,
+    the search as without this). Merging labels that used up a scarce type with labels that did not loses the
+    rosters that work it later (Curtois & Qu 15, whose staff may work two night types at most 3-4 times)."""
+    E, D, S1 = ok.shape
+    S = S1 - 1
+    weights = np.zeros((E, S + 1), np.int64)
+    codes = 1
+    if budget <= 1 or S == 0:
+        return weights, codes
+    days = ok[:, :, :S].sum(axis=1)  # [E, S]
+    binding = (max_type > 0) & (max_type < days)
+    for e in np.flatnonzero(binding.any(axis=1)).tolist():
+        radix = 1
+        for s in np.argsort(max_type[e], kind="stable").tolist():
+            if not binding[e, s] or radix * (int(max_type[e, s]) + 1) > budget:
+                continue
+            weights[e, s] = radix
+            radix *= int(max_type[e, s]) + 1
+        codes = max(codes, radix)
+    return weights, codes
+
+
 class LabelPricer:
     """Labelling pricing for all staff members of ``problem`` (see the module docstring).
 
@@ -196,10 +228,16 @@ class LabelPricer:
     prune : bool
         Rank labels by cost plus the cost-to-go bound, drop those that cannot end below the threshold or the
         kept roster's cost, and drop labels dominated in weekends worked (default True).
+    engine : str
+        One of ``ENGINES`` (default ``"jit"``).
+    track_budget : int
+        Keep the counts of scarce shift types apart in the merged state (:func:`tracked_counts`) within this
+        budget (default 1: none).
     """
 
     def __init__(self, problem: RosterProblem, rule_ids: frozenset[str] | set[str], *, beam: int = 2,
-                 total_bucket: int | None = None, prune: bool = True, engine: str = "jit") -> None:
+                 total_bucket: int | None = None, prune: bool = True, engine: str = "jit",
+                 track_budget: int = 1) -> None:
         from optimizer.roster import constraints as hard
 
         p = problem
@@ -265,6 +303,7 @@ class LabelPricer:
         self.forbid[:, :S] = forbid_group[:, p.shift_class]
         self.weekend = np.ascontiguousarray(p.weekend_idx, dtype=np.int64)
         self.shift_class = np.ascontiguousarray(p.shift_class, dtype=np.int64)
+        self.track_w, self.num_codes = tracked_counts(self.max_type, ok, track_budget)
         # most minutes staff e can still add on days d+1 .. D-1 (look-ahead for the minimum)
         per_day = np.where(ok[:, :, :S], self.minutes[None, None, :S], 0).max(axis=2)  # [E, D]
         rest = np.cumsum(per_day[:, ::-1], axis=1)[:, ::-1]
@@ -449,6 +488,9 @@ class LabelPricer:
         cap_work = np.minimum(n_wrun, self.run_cap[ne])
         key = ((((ne * (self.num_groups + 1) + (n_grp + 1)) * (_BIG_RUN + 1) + cap_work) * 64 + cap_off) * 2
                + n_exempt) * 2 + n_flag
+        if self.num_codes > 1:
+            code = (counts[li] * self.track_w[ne, :S]).sum(axis=1) + self.track_w[ne, v]
+            key = key * self.num_codes + code
         if self.total_bucket:
             key = key * (D + 2) + n_total // self.total_bucket
         state = key
@@ -494,7 +536,8 @@ class LabelPricer:
             d, *labels, self.ok, self.forbid, self.max_type, self.max_total, self.max_run, self.min_off,
             self.max_minutes, self.minutes, self.weekend, self.max_weekends, self.complete, self.min_run,
             self.after, self.top_minutes, self.top_minutes_safe, self.min_minutes, cost, self.succ_group,
-            self.shift_class, self.run_cap, self.num_groups, int(self.total_bucket), self.beam, self.prune, togo is not None,
+            self.shift_class, self.run_cap, self.num_groups, int(self.total_bucket), self.track_w, self.num_codes,
+            self.beam, self.prune, togo is not None,
             table, n_opt, n_forced, kstar, self.short_mins, ceiling, keep_val is not None,
             keep_val if keep_val is not None else _NO_KEEP, *scratch)
         return tuple(out[:12]), out[12], out[13], int(out[14])

@@ -38,6 +38,8 @@ SETTINGS = [
     dict(beam=2, total_bucket=None, prune=False),
     dict(beam=2, total_bucket=1, prune=True),
     dict(beam=3, total_bucket=2, prune=True),
+    dict(beam=2, total_bucket=1, prune=True, track_budget=40),
+    dict(beam=2, total_bucket=None, prune=False, track_budget=12),
 ]
 
 
@@ -45,7 +47,7 @@ def both(p: RosterProblem, rules: set[str], cost: np.ndarray, staff: np.ndarray,
          ) -> tuple[list[tuple[int, list[int], float]], list[tuple[int, list[int], float]], int, int]:
     """(numpy result, compiled result, numpy work, compiled work) for one search setting (``kwargs`` split between
     the pricer and :meth:`LabelPricer.price`)."""
-    init = {k: kwargs.pop(k) for k in ("beam", "total_bucket", "prune") if k in kwargs}
+    init = {k: kwargs.pop(k) for k in ("beam", "total_bucket", "prune", "track_budget") if k in kwargs}
     out = []
     work = []
     for engine in ("numpy", "jit"):
@@ -62,6 +64,10 @@ def test_compiled_step_returns_what_numpy_returns(seed: int, setting: int) -> No
     """Random problems (history, fixed cells, unavailability, weekends, minima and maxima), random costs with ties,
     with and without a threshold and a kept roster: both forms agree exactly."""
     p = random_problem(seed, E=6, D=28, S=3)
+    if "track_budget" in SETTINGS[setting]:  # per-type maxima that bind, so that counts are kept apart
+        p = p.replace(max_shifts_per_type=np.minimum(p.max_shifts_per_type, 3))
+        budget = int(SETTINGS[setting]["track_budget"])  # type: ignore[call-overload]
+        assert LabelPricer(p, HARD, track_budget=budget).num_codes > 1
     rng = np.random.default_rng(seed)
     S = p.num_shifts
     cost = rng.integers(-3, 4, size=(p.num_staff, p.num_days, S + 1)).astype(np.float64)  # many ties

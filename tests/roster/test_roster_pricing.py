@@ -14,7 +14,7 @@ import pytest
 
 from optimizer.roster import RosterProblem, evaluate_schedule
 from optimizer.roster import objectives as soft
-from optimizer.roster.columns import ColumnGeneration, labelling_stalled
+from optimizer.roster.columns import ColumnGeneration, labelling_misses, labelling_stalled, tracking_recovers
 from optimizer.roster.components import restrict
 from optimizer.roster.evaluate import HARD_RULES
 from optimizer.roster.pricing import (
@@ -24,6 +24,7 @@ from optimizer.roster.pricing import (
     cost_to_go,
     price_in_parts,
     roster_costs,
+    tracked_counts,
 )
 
 try:  # tests/ may or may not become a package
@@ -164,6 +165,72 @@ def test_heuristic_rosters_keep_every_rule(seed: int) -> None:
         assert len({row.tobytes() for row, _ in mine}) == len(mine)
 
 
+def test_tracked_counts_take_binding_types_smallest_first() -> None:
+    """Types whose maximum can bind (above 0, below the days the staff member may work them) are kept apart
+    smallest maximum first while the product of maximum + 1 stays within the budget; the weights are a mixed
+    radix (distinct counts give distinct codes), and the number of codes is the largest product."""
+    ok = np.ones((3, 10, 5), dtype=bool)  # 3 staff, 10 days, 4 shift types and the day off
+    ok[2, 5:, 0] = False  # staff 2 may work type 0 on 5 days only
+    max_type = np.array([[2, 10, 0, 3],  # 10 cannot bind (10 days), 0 forbids the type
+                         [4, 1, 9, 12],  # 12 cannot bind
+                         [5, 10, 10, 10]])  # 5 cannot bind on 5 days
+    weights, codes = tracked_counts(max_type, ok, 12)
+    assert weights[0].tolist() == [1, 0, 0, 3, 0]  # 2 first (radix 3), then 3 (3 * 4 = 12)
+    assert weights[1].tolist() == [2, 1, 0, 0, 0]  # 1 (radix 2), then 4 (2 * 5 = 10); 9 would exceed 12
+    assert not weights[2].any()
+    assert codes == 12
+    weights, codes = tracked_counts(max_type, ok, 1)
+    assert codes == 1 and not weights.any()
+    # every combination of counts within the maxima has its own code
+    counts = np.array(list(itertools.product(range(3), range(11), range(1), range(4))))
+    code = counts @ tracked_counts(max_type, ok, 12)[0][0, :4]
+    assert np.unique(code).size == counts.shape[0] // 11
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_kept_apart_counts_make_the_search_exact(seed: int) -> None:
+    """With per-type maxima that bind but no minute limits, keeping every binding type's count apart makes the
+    merged states exact: beam 1 finds the cheapest feasible roster (enumeration with the independent checker)."""
+    p = staff_rule_problem(seed, D=7)
+    rng = np.random.default_rng(900 + seed)
+    p = p.replace(max_shifts_per_type=rng.integers(1, 3, size=(p.num_staff, p.num_shifts)))
+    cost = rng.normal(0, 10, size=(p.num_staff, p.num_days, p.num_shifts + 1))
+    tracked = LabelPricer(p, HARD, beam=1, total_bucket=1, track_budget=1000)
+    assert tracked.num_codes > 1
+    found = {e: (row, c) for e, row, c in tracked.price(cost, np.arange(p.num_staff), per_staff=1)}
+    for e in range(p.num_staff):
+        rows = feasible_rows(p, e)
+        if not rows:
+            assert e not in found
+            continue
+        best = min(path_cost(cost, e, r) for r in rows)
+        row, c = found[e]
+        assert any(np.array_equal(row, r) for r in rows)
+        assert c == pytest.approx(path_cost(cost, e, row)) and c == pytest.approx(best)
+
+
+def test_kept_apart_counts_find_what_merged_counts_lose() -> None:
+    """One staff member may work type 1 once. Day 0 pays for work and type 1 is a little cheaper there than type
+    0; day 3 pays much more for type 1. Merged, the label that spent type 1 on day 0 replaces the one that did
+    not (same run, same total), so the search ends at -10 (off on day 0); kept apart, it finds -19."""
+    D, S = 4, 2
+    p = RosterProblem(
+        cover_min=np.zeros((D, S), dtype=np.int64), is_allowed=np.ones((1, S), dtype=bool), start_weekday=0,
+        shift_minutes=np.array([480, 480]), shift_class=np.zeros(S, dtype=np.int64),
+        forbidden_next=np.zeros((1, 1), dtype=bool), max_shifts_per_type=np.array([[D, 1]]),
+        max_total_shifts=np.array([D]), max_consecutive_days=np.array([D]), min_consecutive_days=np.array([1]),
+        min_consecutive_days_off=np.array([1]), max_weekends=np.array([1]))
+    cost = np.zeros((1, D, S + 1))
+    cost[0, 0] = [1.0, -1.0, 10.0]  # type 0, type 1, off
+    cost[0, 3, 1] = -20.0
+    staff = np.array([0])
+    merged = LabelPricer(p, HARD, beam=1, total_bucket=1).price(cost, staff, per_staff=1)
+    kept = LabelPricer(p, HARD, beam=1, total_bucket=1, track_budget=2).price(cost, staff, per_staff=1)
+    assert merged[0][2] == pytest.approx(-10.0)
+    assert kept[0][2] == pytest.approx(-19.0) and kept[0][1][0] == 0 and kept[0][1][3] == 1
+    assert evaluate(spec_from_problem(p), roster_from_schedule(kept[0][1][None, :])).feasible
+
+
 def test_threshold_filters_rosters() -> None:
     p = staff_rule_problem(3)
     cost = np.ones((p.num_staff, p.num_days, p.num_shifts + 1))
@@ -198,18 +265,75 @@ class Budget:
 
 @pytest.mark.parametrize(("seed", "smoothing"), [(0, 0.5), (1, 0.0), (2, 0.9), (3, 0.5)])
 def test_column_generation_with_labelling_reaches_the_same_lp(seed: int, smoothing: float) -> None:
-    """Labelling pricing only speeds column generation up, with or without smoothed duals: exact pricing at the
-    LP duals confirms its end, so the master LP value equals the one reached with exact pricing alone."""
+    """Labelling pricing only speeds column generation up, with or without smoothed duals, with or without scarce
+    counts kept apart: exact pricing at the LP duals confirms its end, so the master LP value equals the one
+    reached with exact pricing alone."""
     p = random_problem(400 + seed, E=3, D=7, S=2, full=seed % 2 == 0)
+    p = p.replace(max_shifts_per_type=np.minimum(p.max_shifts_per_type, 3))
 
     values = []
-    for labels in (True, False):
+    for labels, track in ((True, False), (True, True), (False, False)):
         cg = ColumnGeneration(p, num_workers=1, seed=seed, label_pricing=labels)
+        if track:
+            assert cg.track() and cg.tracked
         cg.run(Budget(), partial=False, label_smoothing=smoothing)
         values.append(cg.lp_value)
         if labels:
             assert cg.label_columns > 0
-    assert values[0] == pytest.approx(values[1], abs=1e-6)
+    assert values[0] == pytest.approx(values[2], abs=1e-6)
+    assert values[1] == pytest.approx(values[2], abs=1e-6)
+
+
+def test_labelling_misses_below_the_share() -> None:
+    """The labelling misses much when it reaches less than the share of what exact pricing found, by more than a
+    hundredth of the master LP value."""
+    assert labelling_misses(-40.0, -100.0, 1000.0, share=0.5)
+    assert not labelling_misses(-60.0, -100.0, 1000.0, share=0.5)
+    assert not labelling_misses(0.0, 0.0, 1000.0, share=0.5)  # exact pricing found nothing: nothing missed
+    assert labelling_misses(-89.0, -100.0, 1000.0, share=1.0)
+    assert not labelling_misses(0.0, -100.0, 1000.0, share=0.0)
+    assert not labelling_misses(0.0, -1.0, 4631.0, share=0.5)  # 1 point against an LP of 4,631: too little
+    assert labelling_misses(0.0, -1.5, 0.0, share=0.5)  # an LP near 0 counts as 1
+
+
+def test_tracking_recovers_a_share_of_the_miss() -> None:
+    """Keeping scarce counts apart is worth it when it recovers the share of what the plain labelling missed."""
+    assert tracking_recovers(-300.0, -4300.0, -4400.0, share=0.5)
+    assert not tracking_recovers(-27.7, -29.0, -119.8, share=0.5)
+    assert tracking_recovers(-27.7, -29.0, -119.8, share=0.01)
+    assert not tracking_recovers(-100.0, -100.0, -100.0, share=0.5)  # nothing missed
+
+
+def test_tracking_switches_the_labelling_once() -> None:
+    """Scarce counts are kept apart once, only where some staff member has a binding per-type maximum."""
+    p = random_problem(402, E=3, D=7, S=2)
+    loose = ColumnGeneration(p.replace(max_shifts_per_type=np.full((3, 2), 7)), num_workers=1)
+    assert not loose.can_track() and not loose.track() and not loose.tracked
+    assert loose.labels is not None and loose.labels.num_codes == 1
+    cg = ColumnGeneration(p.replace(max_shifts_per_type=np.array([[2, 7], [7, 7], [3, 1]])), num_workers=1)
+    before = cg.labels
+    assert cg.can_track() and cg.track()
+    assert cg.tracked and cg.labels is not before and cg.labels is not None and cg.labels.num_codes > 1
+    assert not cg.can_track() and not cg.track()
+
+
+def test_label_reach_adds_nothing_and_sums_the_best_rosters() -> None:
+    """The labelling's reach at some duals is the sum of the least reduced costs its search finds there (at
+    most 0 per staff member), and prices without adding columns."""
+    p = random_problem(403, E=3, D=7, S=2)
+    cg = ColumnGeneration(p, num_workers=1, seed=0)
+    cg.h.run()
+    duals = np.asarray(cg.h.getSolution().row_dual, dtype=np.float64)
+    before = len(cg.columns)
+    staff = np.arange(p.num_staff)
+    reach, dtime = cg.label_reach(duals, staff)
+    assert len(cg.columns) == before and dtime > 0 and reach < 0
+    labels = cg.fine_labels if cg.fine_labels is not None else cg.labels
+    assert labels is not None
+    threshold = duals[cg.conv_row:cg.conv_row + cg.E] - cg.own_const
+    found = labels.price(cg.own_cells - cg.cell_prices(duals), staff, per_staff=1)
+    best = {e: min(c - threshold[e], 0.0) for e, _, c in found}
+    assert reach == pytest.approx(sum(best.values()))
 
 
 @pytest.mark.parametrize("seed", range(4))
