@@ -304,6 +304,11 @@ class LabelPricer:
         self.weekend = np.ascontiguousarray(p.weekend_idx, dtype=np.int64)
         self.shift_class = np.ascontiguousarray(p.shift_class, dtype=np.int64)
         self.track_w, self.num_codes = tracked_counts(self.max_type, ok, track_budget)
+        # the merged key (staff, group, runs, exemption, weekend flag, code, total, weekends) must fit in an int64
+        key_range = E * (self.num_groups + 1) * (_BIG_RUN + 1) * 64 * 4 * self.num_codes * (D + 2) ** 2
+        if key_range >= 2**63:
+            raise ValueError(f"track_budget: {track_budget} keeps {self.num_codes} count codes apart, too many for "
+                             f"the merged state of {E} staff over {D} days")
         # most minutes staff e can still add on days d+1 .. D-1 (look-ahead for the minimum)
         per_day = np.where(ok[:, :, :S], self.minutes[None, None, :S], 0).max(axis=2)  # [E, D]
         rest = np.cumsum(per_day[:, ::-1], axis=1)[:, ::-1]

@@ -209,6 +209,15 @@ def test_kept_apart_counts_make_the_search_exact(seed: int) -> None:
         assert c == pytest.approx(path_cost(cost, e, row)) and c == pytest.approx(best)
 
 
+def test_too_many_kept_apart_counts_are_refused() -> None:
+    """Codes that would overflow the merged state's 64-bit key are refused, naming the budget."""
+    p = staff_rule_problem(0, D=14, S=12)
+    p = p.replace(max_shifts_per_type=np.full((p.num_staff, 12), 9))
+    assert LabelPricer(p, HARD, track_budget=10**4).num_codes == 10**4
+    with pytest.raises(ValueError, match="track_budget"):
+        LabelPricer(p, HARD, track_budget=10**12)
+
+
 def test_kept_apart_counts_find_what_merged_counts_lose() -> None:
     """One staff member may work type 1 once. Day 0 pays for work and type 1 is a little cheaper there than type
     0; day 3 pays much more for type 1. Merged, the label that spent type 1 on day 0 replaces the one that did
@@ -315,6 +324,36 @@ def test_tracking_switches_the_labelling_once() -> None:
     assert cg.can_track() and cg.track()
     assert cg.tracked and cg.labels is not before and cg.labels is not None and cg.labels.num_codes > 1
     assert not cg.can_track() and not cg.track()
+
+
+@pytest.mark.parametrize(("tracked_reach", "kept"), [(-1e6, True), (0.0, False)])
+def test_column_generation_weighs_keeping_counts_apart_once(tracked_reach: float, kept: bool,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """At the first exact round that finds rosters the labelling misses (here it is made to reach nothing), column
+    generation prices once more with counts kept apart and switches to that search only if it recovers enough;
+    either way it is weighed once and the run still ends at the LP value of exact pricing alone."""
+    from optimizer.roster import columns
+
+    monkeypatch.setattr(columns, "LABEL_TRACK_FLOOR", 0.0)  # this problem's misses are small against its LP
+    calls: list[bool] = []
+
+    def reach(self: ColumnGeneration, duals: np.ndarray, staff: np.ndarray, pool: object = None, *,
+              tracked: bool = False) -> tuple[float, float]:
+        calls.append(tracked)
+        return (tracked_reach if tracked else 0.0), 0.0
+
+    monkeypatch.setattr(ColumnGeneration, "label_reach", reach)
+    p = random_problem(415, E=3, D=7, S=2)  # an exact round finds a roster before convergence
+    p = p.replace(max_shifts_per_type=np.minimum(p.max_shifts_per_type, 2))
+    cg = ColumnGeneration(p, num_workers=1, seed=0)
+    assert cg.can_track()
+    cg.run(Budget(), partial=False)
+    assert calls == [False, True]
+    assert cg.track_probed and cg.tracked == kept
+    assert (cg.labels is not None and cg.labels.num_codes > 1) == kept
+    exact = ColumnGeneration(p, num_workers=1, seed=0, label_pricing=False)
+    exact.run(Budget(), partial=False)
+    assert cg.lp_value == pytest.approx(exact.lp_value, abs=1e-6)
 
 
 def test_label_reach_adds_nothing_and_sums_the_best_rosters() -> None:
