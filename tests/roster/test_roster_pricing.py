@@ -124,7 +124,12 @@ def test_exact_where_merged_states_are_exact(seed: int) -> None:
     p = staff_rule_problem(seed)
     rng = np.random.default_rng(50 + seed)
     cost = rng.normal(0, 10, size=(p.num_staff, p.num_days, p.num_shifts + 1))
-    pricer = LabelPricer(p, HARD, beam=1, total_bucket=1)
+    assert_finds_each_optimum(p, LabelPricer(p, HARD, beam=1, total_bucket=1), cost)
+
+
+def assert_finds_each_optimum(p: RosterProblem, pricer: LabelPricer, cost: np.ndarray) -> None:
+    """``pricer`` returns, for every staff member with a feasible roster, a feasible one of least cost (all
+    enumerated and checked by the independent checker), and nothing for the others."""
     found = {e: (row, c) for e, row, c in pricer.price(cost, np.arange(p.num_staff), per_staff=1)}
     for e in range(p.num_staff):
         rows = feasible_rows(p, e)
@@ -197,16 +202,7 @@ def test_kept_apart_counts_make_the_search_exact(seed: int) -> None:
     cost = rng.normal(0, 10, size=(p.num_staff, p.num_days, p.num_shifts + 1))
     tracked = LabelPricer(p, HARD, beam=1, total_bucket=1, track_budget=1000)
     assert tracked.num_codes > 1
-    found = {e: (row, c) for e, row, c in tracked.price(cost, np.arange(p.num_staff), per_staff=1)}
-    for e in range(p.num_staff):
-        rows = feasible_rows(p, e)
-        if not rows:
-            assert e not in found
-            continue
-        best = min(path_cost(cost, e, r) for r in rows)
-        row, c = found[e]
-        assert any(np.array_equal(row, r) for r in rows)
-        assert c == pytest.approx(path_cost(cost, e, row)) and c == pytest.approx(best)
+    assert_finds_each_optimum(p, tracked, cost)
 
 
 def test_too_many_kept_apart_counts_are_refused() -> None:
