@@ -207,6 +207,7 @@ class ColumnGeneration:
         self.track_probed = False
         """Whether a run has weighed keeping scarce counts apart (done once, at the first round it missed much)."""
         self._tracked: tuple[LabelPricer, LabelPricer] | None = None
+        self._track_codes: int | None = None
         self.label_columns = 0
         self.columns: list[tuple[int, np.ndarray, float]] = []  # staff, roster row, own cost
         self.seen: set[tuple[int, bytes]] = set()
@@ -585,7 +586,9 @@ class ColumnGeneration:
         count to keep apart within ``LABEL_TRACK_BUDGET``)."""
         if self.tracked or self.labels is None or LABEL_TRACK_BUDGET <= 1:
             return False
-        return tracked_counts(self.labels.max_type, self.labels.ok, LABEL_TRACK_BUDGET)[1] > 1
+        if self._track_codes is None:  # computed once: each exact round asks
+            self._track_codes = tracked_counts(self.labels.max_type, self.labels.ok, LABEL_TRACK_BUDGET)[1]
+        return self._track_codes > 1
 
     def _tracked_pricers(self) -> tuple[LabelPricer, LabelPricer]:
         """The labelling searches that keep scarce counts apart: (the first, the one with exact totals; the same
