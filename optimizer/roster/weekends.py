@@ -63,13 +63,23 @@ def weekends_bind(problem: RosterProblem, rule_ids: tuple[str, ...] | None = Non
 
 COMPLETE_WEEKENDS = True
 """Let :func:`complete_weekends` restrict the labelling search (False: never)."""
+COMPLETE_WEEKENDS_SLACK = 0.025
+""":func:`complete_weekends` restricts the search also where the weekend seats fall short of the weekend days the
+staff may work by at most this share of those days. Where the two nearly match, each lone weekend day beyond the
+few spare days is an empty seat as well. Curtois & Qu 20 (1,239 seats, 1,260 days; the only other instance it
+reaches is 8, 133 and 134): 5,659.6 against 5,948.6 over eight paired 60 s seeds (-289.0 ± 114.5, lower in 6);
+8: 1,355.8 against 1,354.0 over four (within 1% in 2 of 4 either way).
+13 (482 seats, 500 days) lost with a share of 0.1 (+108.0 ± 75.1 over four pairs: there 25 of its 33 lone weekend
+days lie on weekends with one day the staff member may work, which no restriction of complete weekends reaches), so
+the share stays below its 3.6% (benchmarks/RESULTS.md, forty-third session)."""
 
 
 def complete_weekends(problem: RosterProblem, rule_ids: set[str] | frozenset[str] | tuple[str, ...]) -> np.ndarray:
     """Bool [E, W]: the two-day weekends on which the labelling search (:mod:`optimizer.roster.pricing`) lets staff
     member ``e`` work both days or neither, never one alone. All False unless the maximum-weekends rule is among
     ``rule_ids`` and the weekend seats that under-cover penalises outnumber the weekend days the staff may work
-    at all (twice the weekends each may work, counting only weekends with a day they may work); then True on each
+    at all (twice the weekends each may work, counting only weekends with a day they may work), or fall short of
+    them by at most ``COMPLETE_WEEKENDS_SLACK`` of those days; then True on each
     weekend whose two days are both free and workable for a staff member whose limit is below their workable
     weekends.
 
@@ -93,7 +103,7 @@ def complete_weekends(problem: RosterProblem, rule_ids: set[str] | frozenset[str
     onehot = (idx[:, None] == np.arange(W)[None, :]).astype(np.int64)  # [D, W]
     days_workable = workable.astype(np.int64) @ onehot  # [E, W]
     open_weekends = (days_workable > 0).sum(axis=1)  # [E] weekends with a day the staff member may work
-    if seats <= 2 * int(np.minimum(p.max_weekends, open_weekends).sum()):
+    if seats <= 2 * int(np.minimum(p.max_weekends, open_weekends).sum()) * (1.0 - COMPLETE_WEEKENDS_SLACK):
         return out
     two_days = onehot.sum(axis=0) == 2
     limited = p.max_weekends < open_weekends

@@ -81,6 +81,18 @@ def test_complete_weekends_only_where_weekend_seats_outnumber_weekend_days(monke
     assert not complete_weekends(p, rules).any()
 
 
+def test_complete_weekends_also_where_the_seats_nearly_match_the_weekend_days(monkeypatch: pytest.MonkeyPatch) -> None:
+    rules = {hard.MAX_WEEKENDS}
+    p = three_weekends()  # 11 seats for 12 weekend days: short of them by 1/12 of the days
+    monkeypatch.setattr("optimizer.roster.weekends.COMPLETE_WEEKENDS_SLACK", 0.1)
+    mask = complete_weekends(p, rules)
+    assert mask.shape == (6, 3) and mask.all()
+    monkeypatch.setattr("optimizer.roster.weekends.COMPLETE_WEEKENDS_SLACK", 0.05)
+    assert not complete_weekends(p, rules).any()
+    monkeypatch.setattr("optimizer.roster.weekends.COMPLETE_WEEKENDS_SLACK", 0.0)
+    assert not complete_weekends(p, rules).any()
+
+
 @pytest.mark.parametrize("engine", ["numpy", "jit"])
 def test_labelling_works_both_days_of_a_weekend_or_neither_where_weekends_are_oversubscribed(
         engine: str, monkeypatch: pytest.MonkeyPatch) -> None:
