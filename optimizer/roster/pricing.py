@@ -26,9 +26,9 @@ with numpy over all staff members' labels at once (one numpy step per day):
   shifts), so labels with different totals in one bucket compare fairly. Labels whose cost plus that bound
   cannot end below the caller's threshold or the kept roster's cost are dropped (exact pruning), and a label
   that worked fewer weekends at no greater cost, all else equal, dominates (weekends worked only have a maximum);
-* where weekend seats outnumber the weekend days the staff may work, a weekend is worked on both days or neither
-  (:func:`optimizer.roster.weekends.complete_weekends`): a restriction of the search, not a rule, so the rosters
-  it returns keep the real rules but it may miss one that works a lone weekend day.
+* where weekend seats outnumber the weekend days the staff may work, or nearly match them, a weekend is worked on
+  both days or neither (:func:`optimizer.roster.weekends.complete_weekends`): a restriction of the search, not a
+  rule, so the rosters it returns keep the real rules but it may miss one that works a lone weekend day.
 
 With ``total_bucket=1`` and ``beam=1`` the search is exact whenever per-type and minute limits cannot bind
 (tested by enumeration); on long horizons with tightly bounded totals (182 days, 115-117 shifts) bucketed

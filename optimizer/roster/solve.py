@@ -36,8 +36,9 @@ first, each with a share of the remaining time in proportion to its number of va
    master, the cells on which all rosters of the LP solution agree are fixed and LNS re-optimises the rest from
    the rounded LP roster; if column generation ran out of time, the LP is no guide and the time goes to the LNS on
    the whole block.
-   Where weekend seats outnumber the weekend days the staff may work, every labelling search (construction,
-   pricing, descent, chains) builds only complete weekends (:func:`optimizer.roster.weekends.complete_weekends`).
+   Where weekend seats outnumber the weekend days the staff may work, or nearly match them, every labelling search
+   (construction, pricing, descent, chains) builds only complete weekends
+   (:func:`optimizer.roster.weekends.complete_weekends`).
 5. **LNS**: repeatedly free a neighbourhood (related staff over all days, all staff over a day window, a
    block of related staff x days, the staff and days around a penalty of the incumbent, staff working one day
    of a weekend moved towards an empty weekend seat (long horizons only), or where it differs from the flow
