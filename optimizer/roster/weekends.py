@@ -69,9 +69,9 @@ staff may work by at most this share of those days. Where the two nearly match, 
 few spare days is an empty seat as well. Curtois & Qu 20 (1,239 seats, 1,260 days; the only other instance it
 reaches is 8, 133 and 134): 5,659.6 against 5,948.6 over eight paired 60 s seeds (-289.0 ± 114.5, lower in 6);
 8: 1,355.8 against 1,354.0 over four (within 1% in 2 of 4 either way).
-13 (482 seats, 500 days) lost with a share of 0.1 (+108.0 ± 75.1 over four pairs: there 25 of its 33 lone weekend
-days lie on weekends with one day the staff member may work, which no restriction of complete weekends reaches), so
-the share stays below its 3.6% (benchmarks/RESULTS.md, forty-third session)."""
+13 (482 seats, 500 days) lost with a share of 0.1 (+108.0 ± 75.1 over four pairs; with it, 25 of a roster's 32
+lone weekend days moved to weekends with one day the staff member may work, which the restriction does not reach,
+against 3 of 33 without), so the share stays below its 3.6% (benchmarks/RESULTS.md, forty-third session)."""
 
 
 def complete_weekends(problem: RosterProblem, rule_ids: set[str] | frozenset[str] | tuple[str, ...]) -> np.ndarray:
