@@ -34,7 +34,7 @@ import scipy.sparse as sp
 
 from optimizer.highs import new_highs
 from optimizer.roster import constraints as hard
-from optimizer.roster.flow import cover_arcs
+from optimizer.roster.flow import CoverArcs, cover_arcs
 from optimizer.roster.problem import RosterProblem
 
 _INF = highspy.kHighsInf
@@ -47,7 +47,8 @@ class CoverLp:
     Attributes
     ----------
     status : str
-        ``optimal``, ``infeasible`` (the kept rules cannot all hold) or ``not_solved`` (time limit).
+        ``optimal``, ``infeasible`` (the kept rules cannot all hold) or ``not_solved`` (time limit); with
+        ``integral``, also ``feasible`` (a solution, not proven optimal).
     bound : float
         Valid lower bound on the roster optimum (``-inf`` unless optimal, ``inf`` when infeasible).
     guide : int64 array [E, D] or None
@@ -107,9 +108,16 @@ def _upper_rows(rows: _Rows, key: np.ndarray, num_keys: int, col: np.ndarray, va
 
 
 def cover_lp_relaxation(problem: RosterProblem, *, rule_ids: tuple[str, ...] | None = None,
-                        time_limit_s: float = 30.0, sequence_rows: bool = True) -> CoverLp:
+                        time_limit_s: float = 30.0, sequence_rows: bool = True, integral: bool = False,
+                        succession_rows: bool = False) -> CoverLp:
     """Solve the cover LP of ``problem`` (see the module docstring) within ``time_limit_s``; without
-    ``sequence_rows`` the consecutive-day and weekend rows are left out (a weaker bound, a much faster LP)."""
+    ``sequence_rows`` the consecutive-day and weekend rows are left out (a weaker bound, a much faster LP).
+
+    With ``succession_rows``, forbidden successions (when in force) add a row per arc with a forbidden successor
+    on the next day: that arc plus its forbidden successors at most 1 (valid, but about ``S`` times the arcs in
+    pairs: meant for small problems such as the weekend days alone). With ``integral``, the shift and weekend
+    variables are integer and HiGHS solves a MIP: ``guide`` is then its best solution (status ``optimal``, or
+    ``feasible`` when the time ran out first; it keeps every rule the model keeps) and ``bound`` its dual bound."""
     t0 = time.perf_counter()
     p = problem
     E, D, S = p.num_staff, p.num_days, p.num_shifts
@@ -209,6 +217,8 @@ def cover_lp_relaxation(problem: RosterProblem, *, rule_ids: tuple[str, ...] | N
             spos[bstaff] = np.arange(bstaff.size)
             rows.add(spos[pe[use]], y_col, np.ones(y_col.size), np.full(bstaff.size, -_INF),
                      np.maximum(limit[bstaff], 0).astype(np.float64))
+    if succession_rows and hard.FORBIDDEN_SUCCESSIONS in active and V:
+        _succession_rows(rows, p, ae, ad, as_)
     a = rows.matrix(n)
     build_s = time.perf_counter() - t0
     h = new_highs(threads=1)
@@ -222,6 +232,11 @@ def cover_lp_relaxation(problem: RosterProblem, *, rule_ids: tuple[str, ...] | N
     lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
     lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = a.indptr, a.indices, a.data
     lp.offset_ = float(ca.constant)
+    if integral:
+        kinds = np.full(n, highspy.HighsVarType.kContinuous)
+        kinds[:V] = highspy.HighsVarType.kInteger
+        kinds[V + 3 * R:] = highspy.HighsVarType.kInteger  # weekend variables
+        lp.integrality_ = kinds.tolist()
     h.passModel(lp)
     h.setOptionValue("time_limit", max(float(time_limit_s) - build_s, 0.05))
     h.run()
@@ -230,6 +245,8 @@ def cover_lp_relaxation(problem: RosterProblem, *, rule_ids: tuple[str, ...] | N
     seconds = time.perf_counter() - t0
     if status == highspy.HighsModelStatus.kInfeasible:
         return CoverLp("infeasible", math.inf, None, rows.count, n, seconds, stats)
+    if integral:
+        return _integral_result(h, status, ca, V, rows.count, n, seconds, stats)
     if status != highspy.HighsModelStatus.kOptimal:
         return CoverLp("not_solved", -math.inf, None, rows.count, n, seconds, stats)
     value = float(h.getInfo().objective_function_value)
@@ -245,3 +262,43 @@ def cover_lp_relaxation(problem: RosterProblem, *, rule_ids: tuple[str, ...] | N
         pick = top[worked[cell[top]] >= 0.5]
         guide[ae[pick], ad[pick]] = as_[pick]
     return CoverLp("optimal", bound, guide, rows.count, n, seconds, stats)
+
+
+def _succession_rows(rows: _Rows, p: RosterProblem, ae: np.ndarray, ad: np.ndarray, as_: np.ndarray) -> None:
+    """Per arc with a forbidden successor arc on the next day: the arc plus those successors at most 1."""
+    D = p.num_days
+    cell = ae * D + ad
+    order = np.argsort(cell, kind="stable")
+    ptr = np.searchsorted(cell[order], np.arange(p.num_staff * D + 1))
+    has_next = ad + 1 < D
+    a = np.flatnonzero(has_next)
+    nxt = cell[a] + 1
+    count = ptr[nxt + 1] - ptr[nxt]
+    a_rep = np.repeat(a, count)
+    offs = np.arange(a_rep.size) - np.repeat(np.cumsum(count) - count, count)
+    b = order[np.repeat(ptr[nxt], count) + offs]
+    bad = p.forbidden_next[p.shift_class[as_[a_rep]], p.shift_class[as_[b]]]
+    a_rep, b = a_rep[bad], b[bad]
+    if a_rep.size == 0:
+        return
+    heads, pos = np.unique(a_rep, return_inverse=True)
+    rows.add(np.concatenate([np.arange(heads.size), pos]), np.concatenate([heads, b]),
+             np.ones(heads.size + b.size), np.full(heads.size, -_INF), np.ones(heads.size))
+
+
+def _integral_result(h: highspy.Highs, status: highspy.HighsModelStatus, ca: CoverArcs, V: int, num_rows: int,
+                     n: int, seconds: float, stats: dict[str, float]) -> CoverLp:
+    """The MIP's best roster (shift variables at 1) and dual bound, or ``not_solved`` without a solution."""
+    if status == highspy.HighsModelStatus.kInfeasible:
+        return CoverLp("infeasible", math.inf, None, num_rows, n, seconds, stats)
+    info = h.getInfo()
+    if info.primal_solution_status != 2:  # kSolutionStatusFeasible
+        return CoverLp("not_solved", -math.inf, None, num_rows, n, seconds, stats)
+    x = np.asarray(h.getSolution().col_value)[:V]
+    roster = ca.fixed_sched.copy()
+    on = x > 0.5
+    roster[ca.ae[on], ca.ad[on]] = ca.as_[on]
+    bound = float(math.ceil(float(info.mip_dual_bound) - 1e-6 * max(1.0, abs(float(info.mip_dual_bound)))))
+    stats["cover_mip_gap"] = float(info.mip_gap)
+    state = "optimal" if status == highspy.HighsModelStatus.kOptimal else "feasible"
+    return CoverLp(state, bound, roster, num_rows, n, seconds, stats)

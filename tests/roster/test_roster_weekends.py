@@ -10,7 +10,7 @@ import time
 import numpy as np
 import pytest
 
-from optimizer.roster import FREE, OFF, RosterParams, RosterProblem, build_model, evaluate_schedule
+from optimizer.roster import FREE, OFF, RosterParams, RosterProblem, build_model, evaluate_schedule, solve
 from optimizer.roster import constraints as hard
 from optimizer.roster import objectives as soft
 from optimizer.roster.constraints import staffed
@@ -20,10 +20,13 @@ from optimizer.roster.pricing import LabelPricer
 from optimizer.roster.weekends import (
     DROPPED_RULES,
     complete_weekends,
+    fixed_weekends,
     guided_problem,
+    weekend_mip,
     weekend_problem,
     weekends_bind,
 )
+from optimizer.stop import Stop
 
 try:  # tests/ may or may not become a package
     from tests.roster.test_roster_solve import check
@@ -224,3 +227,55 @@ def test_long_horizon_start_falls_back_when_the_guided_roster_breaks_a_rule(monk
                                                params=RosterParams(columns_max_days=14), seed=0, stats=stats)
     assert stats["weekend_start_infeasible"] == 1.0
     assert best is not None and check(p, best).feasible
+
+
+def test_weekend_mip_plans_the_weekends_and_bounds_the_whole_problem() -> None:
+    """13 weekend seats for the 12 weekend days six staff may work (one weekend each): the MIP's plan leaves one
+    seat empty, keeps every rule of the weekend problem (independent checker), and its bound (one empty seat, 100
+    points) lies below the proven optimum of the whole problem, which also asks for runs of two days."""
+    p = oversubscribed(min_consecutive_days=np.full(6, 2, dtype=np.int64))
+    plan = weekend_mip(p)
+    assert plan is not None and plan.optimal
+    assert plan.short == 1
+    assert np.all(plan.plan[:, p.weekend_idx < 0] == OFF)
+    sub, _ = weekend_problem(p)
+    assert check(sub, plan.plan).feasible
+    assert plan.bound == 100
+    best = solve(p, params=RosterParams(num_workers=1, use_columns=False, use_lns=False),
+                 stop=Stop(time_limit_s=20, rel_gap=0.0))
+    assert best.status.value == "optimal" and plan.bound <= best.objective
+
+
+def test_fixed_weekends_fixes_each_free_weekend_cell_to_the_plan() -> None:
+    fixed = np.full((6, 21), FREE, dtype=np.int64)
+    fixed[1, 5] = 0  # a fixed weekend cell keeps its value
+    p = three_weekends(fixed=fixed)
+    plan = np.full((6, 21), OFF, dtype=np.int64)
+    plan[0, [5, 6, 2]] = 0
+    out = fixed_weekends(p, plan).fixed
+    weekend = p.weekend_idx >= 0
+    assert out[0, 5] == out[0, 6] == 0 and out[1, 5] == 0
+    assert np.all(out[2:, weekend] == OFF) and out[1, 6] == OFF
+    assert np.all(out[:, ~weekend] == FREE)  # weekdays stay free, whatever the plan says
+    with pytest.raises(ValueError, match="plan"):
+        fixed_weekends(p, plan[:, :7])
+
+
+@pytest.mark.parametrize("fix_from", [1, 10_000])
+def test_a_block_whose_weekends_cannot_all_be_covered_is_solved_with_the_plan_fixed(
+        fix_from: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the interior-point master (``IPM_MASTER_MIN_STAFF`` lowered to 1) the block is solved with its weekends
+    fixed to the MIP's plan first; either way the MIP's bound is the block's bound, and the roster passes the
+    independent checker at or above it."""
+    monkeypatch.setattr(solve_mod, "WEEKEND_FIX_MIN_STAFF", fix_from)
+    p = oversubscribed(min_consecutive_days=np.full(6, 2, dtype=np.int64))
+    stats: dict[str, float] = {}
+    params = RosterParams(full_model_max_vars=0)  # no full CP-SAT model first: it would prove this small block
+    best, best_obj, bound, _, _ = solve_mod._solve_block(p, clock=_clock(10), params=params, seed=0,
+                                                         rel_gap=0.0, stats=stats)
+    assert stats["weekend_mip_short"] == 1 and stats["weekend_mip_bound"] == 100
+    assert ("weekends_fixed_objective" in stats) == (fix_from == 1)
+    assert best is not None
+    report = check(p, best)
+    assert report.feasible, report.violations
+    assert report.objective == best_obj >= bound >= 100
