@@ -292,7 +292,7 @@ def _integral_result(h: highspy.Highs, status: highspy.HighsModelStatus, ca: Cov
     if status == highspy.HighsModelStatus.kInfeasible:
         return CoverLp("infeasible", math.inf, None, num_rows, n, seconds, stats)
     info = h.getInfo()
-    if info.primal_solution_status != 2:  # kSolutionStatusFeasible
+    if info.primal_solution_status != int(highspy.SolutionStatus.kSolutionStatusFeasible):
         return CoverLp("not_solved", -math.inf, None, num_rows, n, seconds, stats)
     x = np.asarray(h.getSolution().col_value)[:V]
     roster = ca.fixed_sched.copy()

@@ -186,17 +186,19 @@ practice; measured as switches, weight 4 with the sweep against 0 with random wi
 WEEKEND_SHARE = 0.25
 """In blocks whose horizon is too long for column generation and whose weekends are limited
 (:func:`optimizer.roster.weekends.weekends_bind`), the first roster is built towards a plan of the weekend days
-solved first by CP-SAT for this share of the time left (0: never; :mod:`optimizer.roster.weekends`)."""
+solved first (by HiGHS, ``WEEKEND_PLAN_MIP``, or CP-SAT) within this share of the time left (0: never;
+:mod:`optimizer.roster.weekends`)."""
 WEEKEND_FIX_SHARE = 0.8
 """In blocks short enough for column generation whose weekends are limited
 (:func:`optimizer.roster.weekends.weekends_bind`), the weekend MIP (:func:`optimizer.roster.weekends.weekend_mip`) is
-solved first: its bound is valid for the whole block. Where it leaves weekend seats empty (the weekends cannot all be
-covered even with every weekday free of rules) and the block has at least ``WEEKEND_FIX_MIN_STAFF`` staff (as many as
-the interior-point master: column generation does not converge in time there), the block is solved with its weekend
-days fixed to the plan for this share of the time left (column generation, descent and LNS on the weekdays only),
-and the final LNS on the whole block goes on from that roster instead of column generation on the whole block (0:
-never). Curtois & Qu instance 13 (60 s, seeds 0-3 paired): 2,188 against 2,847 without (lower in 4 of 4). On 12
-(60 staff, simplex master, converging) fixing the plan was worse: 4,970 / 4,478, where 4,04x-4,4xx is usual."""
+solved first: its bound is valid for the whole block. Where its optimal plan leaves weekend seats empty (even with every
+weekday free of rules, the weekends are the scarce part) and the block has at least ``WEEKEND_FIX_MIN_STAFF`` staff (as
+many as the interior-point master: column generation does not converge in time there), the block is solved with its
+weekend days fixed to the plan for this share of the time left (column generation, descent and LNS on the weekdays
+only), and the final LNS on the whole block goes on from that roster instead of column generation on the whole block (0:
+neither the MIP nor the fixed plan). Curtois & Qu instance 13 (60 s, seeds 0-3 paired): 2,188 against 2,847 without
+(lower in 4 of 4). On 12 (60 staff, simplex master, converging) fixing the plan was worse: 4,970 / 4,478, where
+4,04x-4,4xx is usual."""
 WEEKEND_FIX_MIN_STAFF = 100
 """Blocks of at least this many staff are solved with their weekends fixed first (``WEEKEND_FIX_SHARE``): as many as
 take the interior-point master (``IPM_MASTER_MIN_STAFF``), where column generation does not converge in time."""

@@ -12,8 +12,10 @@ rules that only make sense over whole runs of days dropped (minimum and maximum 
 in a row, minimum total minutes, fairness). What remains (one shift a day, Saturday-to-Sunday successions, allowed
 shift types, unavailable days, maximum weekends, per-type and total maxima, cover, requests on weekend days) is a
 model of about a fifth of the variables, which CP-SAT solves far better than the whole roster (instance 20: 39-43
-empty weekend seats in 15 s, against the 50-51 the whole-roster search ends with in 60 s). Its roster is no
-roster of the whole problem (weekdays are empty) and its bound is no bound of it (weekdays fixed off restricts it).
+empty weekend seats in 15 s, against the 50-51 the whole-roster search ends with in 60 s), and HiGHS better still as
+a MIP (:func:`weekend_mip`: proven optimal, 39, in about a second). Its roster is no roster of the whole problem
+(weekdays are empty), and its objective charges every weekday seat as empty; less those weekday points, its bound
+is a bound of the whole problem (any roster's weekend days are a plan of the weekend problem).
 
 The whole roster is then built by best responses and staff-wise descent on the *guided* problem
 (:func:`guided_problem`): each weekend cell that roster works becomes a shift-on request of the staff member for
@@ -21,9 +23,9 @@ that shift, worth a share of the seat's under-cover weight. Each staff member's 
 planned weekends where their weekday rules allow it and gives up a planned weekend day only for more than it is
 worth. The result is a feasible roster of the real problem, from which the usual descent and LNS go on.
 
-On horizons short enough for column generation, the weekend problem is solved as a MIP by HiGHS instead
-(:func:`weekend_mip`: the cover LP's model of the weekend days, integral, with the Saturday-to-Sunday successions),
-proven optimal within seconds on every Curtois & Qu instance. Its bound holds for the whole problem; where its plan
+On horizons short enough for column generation, the weekend MIP is solved too (:func:`weekend_mip`: the cover LP's
+model of the weekend days, integral, with the Saturday-to-Sunday successions; proven optimal within seconds on every
+Curtois & Qu instance), for its bound of the whole problem; where its plan
 leaves weekend seats empty even so and column generation cannot converge in time (instance 13, 120 staff), the
 roster is solved with the weekend cells fixed to the plan (:func:`fixed_weekends`) before the final search on the
 whole problem (``optimizer.roster.solve.WEEKEND_FIX_SHARE``).
@@ -192,8 +194,8 @@ def weekend_mip(problem: RosterProblem, rule_ids: tuple[str, ...] | None = None,
     rule of the weekend problem that the model does not keep.
 
     On the Curtois & Qu instances it is proven optimal in 0.0-2.6 s (instance 13: 2.4 s, where CP-SAT on the same
-    problem was still 33 points off after 60 s), and its plan leaves weekend seats empty in 19 of the 20: even
-    with every weekday free of rules, the weekends cannot all be covered there. Source: the integer programme of
+    problem was still 33 points off after 60 s), and its optimal plan leaves weekend seats empty in 19 of the 20,
+    with every weekday free of rules. Source: the integer programme of
     the cover problem (Burke et al. 2004), restricted to the weekend days; measured in ``benchmarks/RESULTS.md``."""
     sub, sub_rules = weekend_problem(problem, rule_ids)
     lp = cover_lp_relaxation(sub, rule_ids=sub_rules, time_limit_s=time_limit_s, integral=True,
