@@ -264,9 +264,9 @@ def test_fixed_weekends_fixes_each_free_weekend_cell_to_the_plan() -> None:
 @pytest.mark.parametrize("fix_from", [1, 10_000])
 def test_a_block_whose_weekends_cannot_all_be_covered_is_solved_with_the_plan_fixed(
         fix_from: int, monkeypatch: pytest.MonkeyPatch) -> None:
-    """With the interior-point master (``IPM_MASTER_MIN_STAFF`` lowered to 1) the block is solved with its weekends
-    fixed to the MIP's plan first; either way the MIP's bound is the block's bound, and the roster passes the
-    independent checker at or above it."""
+    """With ``WEEKEND_FIX_MIN_STAFF`` lowered to 1 the block is solved with its weekends fixed to the MIP's plan
+    first (not at 10,000); either way the MIP's bound is the block's bound, and the roster passes the independent
+    checker at or above it."""
     monkeypatch.setattr(solve_mod, "WEEKEND_FIX_MIN_STAFF", fix_from)
     p = oversubscribed(min_consecutive_days=np.full(6, 2, dtype=np.int64))
     stats: dict[str, float] = {}
