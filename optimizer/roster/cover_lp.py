@@ -109,7 +109,8 @@ def _upper_rows(rows: _Rows, key: np.ndarray, num_keys: int, col: np.ndarray, va
 
 def cover_lp_relaxation(problem: RosterProblem, *, rule_ids: tuple[str, ...] | None = None,
                         time_limit_s: float = 30.0, sequence_rows: bool = True, integral: bool = False,
-                        succession_rows: bool = False) -> CoverLp:
+                        succession_rows: bool = False, arc_extra: np.ndarray | None = None,
+                        exact: bool = False) -> CoverLp:
     """Solve the cover LP of ``problem`` (see the module docstring) within ``time_limit_s``; without
     ``sequence_rows`` the consecutive-day and weekend rows are left out (a weaker bound, a much faster LP).
 
@@ -117,7 +118,11 @@ def cover_lp_relaxation(problem: RosterProblem, *, rule_ids: tuple[str, ...] | N
     on the next day: that arc plus its forbidden successors at most 1 (valid, but about ``S`` times the arcs in
     pairs: meant for small problems such as the weekend days alone). With ``integral``, the shift and weekend
     variables are integer and HiGHS solves a MIP: ``guide`` is then its best solution (status ``optimal``, or
-    ``feasible`` when the time ran out first; it keeps every rule the model keeps) and ``bound`` its dual bound."""
+    ``feasible`` when the time ran out first; it keeps every rule the model keeps) and ``bound`` its dual bound.
+
+    ``arc_extra`` (float ``[E, D, S]``) is added to the cost of working each (staff, day, shift): a preference
+    among rosters, not a term of the problem, so ``bound`` is then ``-inf``. With ``exact``, a MIP stops only at a
+    proven gap of zero instead of HiGHS's default relative gap (1e-4)."""
     t0 = time.perf_counter()
     p = problem
     E, D, S = p.num_staff, p.num_days, p.num_shifts
@@ -132,7 +137,12 @@ def cover_lp_relaxation(problem: RosterProblem, *, rule_ids: tuple[str, ...] | N
     cell = ae * D + ad
     post = ad * S + as_
     # columns: x (V), pieces first/second/third per post (3R), weekend variables (added below)
-    cost = [(ca.arc_cost + ca.cell_cost[ae, ad]).astype(np.float64),
+    arc_cost = (ca.arc_cost + ca.cell_cost[ae, ad]).astype(np.float64)
+    if arc_extra is not None:
+        if np.shape(arc_extra) != (E, D, S):
+            raise ValueError(f"arc_extra: expected shape {(E, D, S)}, got {np.shape(arc_extra)}")
+        arc_cost = arc_cost + np.asarray(arc_extra, np.float64)[ae, ad, as_]
+    cost = [arc_cost,
             -(ca.uw + ca.iw).reshape(-1).astype(np.float64), -ca.iw.reshape(-1).astype(np.float64),
             ca.ow.reshape(-1).astype(np.float64)]
     upper = [np.ones(V), ca.first.astype(np.float64), ca.second.astype(np.float64), ca.third.astype(np.float64)]
@@ -239,6 +249,8 @@ def cover_lp_relaxation(problem: RosterProblem, *, rule_ids: tuple[str, ...] | N
         lp.integrality_ = kinds.tolist()
     h.passModel(lp)
     h.setOptionValue("time_limit", max(float(time_limit_s) - build_s, 0.05))
+    if exact and integral:
+        h.setOptionValue("mip_rel_gap", 0.0)
     h.run()
     status = h.getModelStatus()
     stats = {"cover_lp_build_seconds": build_s, "cover_lp_rows": float(rows.count), "cover_lp_cols": float(n)}
@@ -246,11 +258,14 @@ def cover_lp_relaxation(problem: RosterProblem, *, rule_ids: tuple[str, ...] | N
     if status == highspy.HighsModelStatus.kInfeasible:
         return CoverLp("infeasible", math.inf, None, rows.count, n, seconds, stats)
     if integral:
-        return _integral_result(h, status, ca, V, rows.count, n, seconds, stats)
+        res = _integral_result(h, status, ca, V, rows.count, n, seconds, stats)
+        if arc_extra is not None and res.guide is not None:
+            res.bound = -math.inf
+        return res
     if status != highspy.HighsModelStatus.kOptimal:
         return CoverLp("not_solved", -math.inf, None, rows.count, n, seconds, stats)
     value = float(h.getInfo().objective_function_value)
-    bound = float(math.ceil(value - 1e-6 * max(1.0, abs(value))))
+    bound = float(math.ceil(value - 1e-6 * max(1.0, abs(value)))) if arc_extra is None else -math.inf
     x = np.asarray(h.getSolution().col_value)[:V]
     guide = fixed.copy()
     if V:

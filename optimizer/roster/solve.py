@@ -39,9 +39,11 @@ first, each with a share of the remaining time in proportion to its number of va
    **Weekends first** (blocks short enough for column generation whose weekends are limited): the weekend days
    alone are solved as a MIP by HiGHS (:func:`optimizer.roster.weekends.weekend_mip`, at most ``WEEKEND_MIP_SHARE``
    of the time), a bound valid for the whole block. Where its plan leaves weekend seats empty and column generation
-   does not converge in time (interior-point master), the block is first solved with its weekends fixed to the plan
-   (``WEEKEND_FIX_SHARE`` of the time: all of this step on the weekdays alone), and the final LNS goes on from that
-   roster instead of column generation on the whole block.
+   does not converge in time (interior-point master), column generation on the whole block runs first for
+   ``WEEKEND_LP_SHARE`` of the time and the MIP is solved again steered towards its master LP's rosters (among
+   plans of equal weekend points, one the weekdays fit around); the block is then solved with its weekends fixed
+   to that plan (``WEEKEND_FIX_SHARE`` of the time: all of this step on the weekdays alone), and the final LNS
+   goes on from that roster instead of column generation on the whole block.
    Where weekend seats outnumber the weekend days the staff may work, or nearly match them, every labelling search
    (construction, pricing, descent, chains) builds only complete weekends
    (:func:`optimizer.roster.weekends.complete_weekends`).
@@ -202,6 +204,13 @@ neither the MIP nor the fixed plan). Curtois & Qu instance 13 (60 s, seeds 0-3 p
 WEEKEND_FIX_MIN_STAFF = 100
 """Blocks of at least this many staff are solved with their weekends fixed first (``WEEKEND_FIX_SHARE``): as many as
 take the interior-point master (``IPM_MASTER_MIN_STAFF``), where column generation does not converge in time."""
+WEEKEND_LP_SHARE = 0.3
+"""Before the weekends of a block are fixed (``WEEKEND_FIX_SHARE``), column generation on the whole block runs for
+this share of the time left, and the plan fixed is the weekend MIP's steered towards the master LP's rosters
+(:func:`optimizer.roster.weekends.weekend_mip` with ``guide``, ``WEEKEND_LP_WEIGHT``): plans of equal weekend points
+differ widely in how well the weekdays fit around them (0: the unguided plan)."""
+WEEKEND_LP_WEIGHT = 5.0
+"""Points per unit of disagreement with the master LP's rosters in the steered weekend MIP (``WEEKEND_LP_SHARE``)."""
 WEEKEND_MIP_SHARE = 0.25
 """Most of the time left that HiGHS may spend on the weekend MIP (Curtois & Qu: proven optimal in at most 2.6 s)."""
 WEEKEND_PLAN_MIP = True
@@ -1023,8 +1032,10 @@ def _solve_block(problem: RosterProblem, *, clock: _Clock, params: RosterParams,
             if plan.bound > bound:
                 bound, source = plan.bound, "weekend MIP"
             if plan.short > 0 and problem.num_staff >= WEEKEND_FIX_MIN_STAFF:
-                fixed_best, fixed_obj = _weekends_fixed(problem, plan.plan, clock=clock, params=params, seed=seed,
-                                                        rel_gap=rel_gap, stats=stats)
+                steered = _lp_steered_plan(problem, clock=clock, params=params, seed=seed, stats=stats)
+                fixed_best, fixed_obj = _weekends_fixed(problem, plan.plan if steered is None else steered,
+                                                        clock=clock, params=params, seed=seed, rel_gap=rel_gap,
+                                                        stats=stats)
                 weekends_fixed = fixed_best is not None
                 if fixed_best is not None and fixed_obj < best_obj:
                     best, best_obj = fixed_best, fixed_obj
@@ -1050,6 +1061,34 @@ def _solve_block(problem: RosterProblem, *, clock: _Clock, params: RosterParams,
         return best, float(obj_int), float(obj_int), cp_model.OPTIMAL, "lns over the whole block"
     status = cp_model.OPTIMAL if obj_int <= bound else cp_model.FEASIBLE
     return best, float(obj_int), bound, status, source
+
+
+def _lp_steered_plan(problem: RosterProblem, *, clock: _Clock, params: RosterParams, seed: int,
+                     stats: dict[str, float]) -> np.ndarray | None:
+    """A weekend plan steered towards the master LP of the whole block: column generation for ``WEEKEND_LP_SHARE``
+    of the time left, then the weekend MIP with the LP's fractional rosters as its guide. None when the share is 0,
+    the master has no solution or the MIP finds no plan."""
+    if WEEKEND_LP_SHARE <= 0:
+        return None
+    t0 = time.perf_counter()
+    cg = ColumnGeneration(problem, rule_ids=params.rule_ids, num_workers=params.num_workers, seed=seed,
+                          deterministic=params.deterministic, dtime_per_second=params.dtime_per_second,
+                          master=master_solver(params.master_lp, problem.num_staff))
+    phase = _sub_clock(clock, WEEKEND_LP_SHARE)
+    before = phase.dtime_left
+    cg.run(phase, log=log.debug)
+    clock.charge(before - phase.dtime_left)
+    cells = cg.lp_cells()
+    stats.update(weekend_lp_value=cg.lp_value, weekend_lp_iterations=cg.iterations)
+    if cells is None or clock.seconds_left() <= 1.0:
+        return None
+    steered = weekend_mip(problem, params.rule_ids, time_limit_s=clock.seconds_left() * WEEKEND_MIP_SHARE,
+                          guide=cells, guide_weight=WEEKEND_LP_WEIGHT)
+    stats["weekend_lp_seconds"] = time.perf_counter() - t0
+    if steered is None:
+        return None
+    stats["weekend_lp_plan_short"] = float(steered.short)
+    return steered.plan
 
 
 def _weekends_fixed(problem: RosterProblem, plan: np.ndarray, *, clock: _Clock, params: RosterParams, seed: int,

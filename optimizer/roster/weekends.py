@@ -28,7 +28,11 @@ model of the weekend days, integral, with the Saturday-to-Sunday successions; pr
 Curtois & Qu instance), for its bound of the whole problem; where its plan
 leaves weekend seats empty even so and column generation cannot converge in time (instance 13, 120 staff), the
 roster is solved with the weekend cells fixed to the plan (:func:`fixed_weekends`) before the final search on the
-whole problem (``optimizer.roster.solve.WEEKEND_FIX_SHARE``).
+whole problem (``optimizer.roster.solve.WEEKEND_FIX_SHARE``). Plans of equal weekend points differ widely in how
+well the weekdays fit around them (13: the master LP of the roster with one optimal plan fixed converges to 1,794,
+with another to 1,393), so the plan fixed there is steered (``guide``) towards the fractional rosters of a master
+LP of the whole problem that column generation reached in the time it had
+(``optimizer.roster.solve.WEEKEND_LP_SHARE``).
 
 Where the weekend seats outnumber the weekend days the staff may work at all, or fall short of them by at most
 ``COMPLETE_WEEKENDS_SLACK``, the labelling search builds only complete weekends (both days or neither,
@@ -41,6 +45,7 @@ patterns assigned before shifts, as in Burke et al., "The state of the art of nu
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -186,8 +191,8 @@ class WeekendPlan:
     short: int
 
 
-def weekend_mip(problem: RosterProblem, rule_ids: tuple[str, ...] | None = None, *, time_limit_s: float = 10.0
-                ) -> WeekendPlan | None:
+def weekend_mip(problem: RosterProblem, rule_ids: tuple[str, ...] | None = None, *, time_limit_s: float = 10.0,
+                guide: np.ndarray | None = None, guide_weight: float = 0.0) -> WeekendPlan | None:
     """The weekend problem (:func:`weekend_problem`) solved as a MIP by HiGHS: the cover LP's model
     (:func:`optimizer.roster.cover_lp.cover_lp_relaxation`) of the weekend days, integral, with the forbidden
     successions from Saturday to Sunday. None when HiGHS finds no plan in ``time_limit_s`` or the plan breaks a
@@ -196,10 +201,17 @@ def weekend_mip(problem: RosterProblem, rule_ids: tuple[str, ...] | None = None,
     On the Curtois & Qu instances it is proven optimal in 0.0-2.6 s (instance 13: 2.4 s, where CP-SAT on the same
     problem was still 33 points off after 60 s), and its optimal plan leaves weekend seats empty in 19 of the 20,
     with every weekday free of rules. Source: the integer programme of
-    the cover problem (Burke et al. 2004), restricted to the weekend days; measured in ``benchmarks/RESULTS.md``."""
+    the cover problem (Burke et al. 2004), restricted to the weekend days; measured in ``benchmarks/RESULTS.md``.
+
+    With ``guide`` (float ``[E, D, S]``, e.g. a master LP's fractional rosters of the whole problem,
+    :meth:`optimizer.roster.columns.ColumnGeneration.lp_cells`), the plan is the optimum of the weekend problem
+    plus a preference for the guide (:func:`guide_costs`, ``guide_weight`` points per unit of disagreement, solved
+    to a gap of zero): among plans of (nearly) equal weekend points, one whose weekdays the guide found room for.
+    Its ``bound`` is then ``-inf``. Raises ``ValueError`` naming ``guide`` when its shape is wrong."""
+    extra = None if guide is None else guide_costs(problem, guide, guide_weight)
     sub, sub_rules = weekend_problem(problem, rule_ids)
     lp = cover_lp_relaxation(sub, rule_ids=sub_rules, time_limit_s=time_limit_s, integral=True,
-                             succession_rows=True)
+                             succession_rows=True, arc_extra=extra, exact=guide is not None)
     if lp.guide is None:
         return None
     plan = lp.guide
@@ -213,8 +225,24 @@ def weekend_mip(problem: RosterProblem, rule_ids: tuple[str, ...] | None = None,
         charged += int(mt.amount[on_day][weekday[mt.day[on_day]]].sum())
     weekend = ~weekday
     short = np.where(problem.under_weight > 0, np.maximum(problem.cover_min - staffed(problem, plan), 0), 0)
-    return WeekendPlan(plan=plan, optimal=lp.status == "optimal", bound=float(lp.bound - charged),
-                       short=int(short[weekend].sum()))
+    bound = float(lp.bound - charged) if guide is None else -math.inf
+    return WeekendPlan(plan=plan, optimal=lp.status == "optimal", bound=bound, short=int(short[weekend].sum()))
+
+
+def guide_costs(problem: RosterProblem, guide: np.ndarray, weight: float) -> np.ndarray:
+    """Float ``[E, D, S]``: the cost that steers a plan towards ``guide`` (``[E, D, S]``, values in 0..1, at most
+    1 per cell): working shift ``s`` on a cell costs ``weight`` times the guide's weight of being off there, less
+    ``weight`` times its weight of that shift. Against a 0/1 guide, a plan pays ``-weight`` per cell it works as
+    the guide does, ``+weight`` per cell it works where the guide is off, and 0 per cell off. Raises
+    ``ValueError`` naming ``guide`` when its shape is wrong or ``guide_weight`` when the weight is negative."""
+    p = problem
+    guide = np.asarray(guide, dtype=np.float64)
+    if guide.shape != (p.num_staff, p.num_days, p.num_shifts):
+        raise ValueError(f"guide: expected shape {(p.num_staff, p.num_days, p.num_shifts)}, got {guide.shape}")
+    if not weight >= 0:
+        raise ValueError(f"guide_weight: must be >= 0, got {weight}")
+    off = np.clip(1.0 - guide.sum(axis=2), 0.0, 1.0)
+    return weight * (off[:, :, None] - guide)
 
 
 def fixed_weekends(problem: RosterProblem, plan: np.ndarray) -> RosterProblem:

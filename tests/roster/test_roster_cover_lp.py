@@ -69,6 +69,25 @@ def test_cover_lp_bound_is_valid_and_at_least_the_flow_bound(seed: int, sequence
     assert np.all(lp.guide[p.fixed != FREE] == p.fixed[p.fixed != FREE])
 
 
+def test_arc_extra_steers_the_mip_and_drops_the_bound() -> None:
+    """A preference added to the arcs (``arc_extra``) picks among rosters the problem does not tell apart: one
+    seat, two staff alike, and the MIP puts whoever the preference favours on it; the bound is then -inf (it
+    bounds the changed objective, not the problem). A wrong shape names the field."""
+    p = RosterProblem(cover_min=np.ones((1, 1), dtype=np.int64), is_allowed=np.ones((2, 1), dtype=bool),
+                      max_total_shifts=np.ones(2, dtype=np.int64), under_weight=np.full((1, 1), 100))
+    plain = cover_lp_relaxation(p, integral=True)
+    assert plain.status == "optimal" and plain.bound == 0
+    for favoured in (0, 1):
+        extra = np.zeros((2, 1, 1))
+        extra[1 - favoured] = 3.0
+        lp = cover_lp_relaxation(p, integral=True, exact=True, arc_extra=extra)
+        assert lp.guide is not None and lp.guide[favoured, 0] == 0 and lp.guide[1 - favoured, 0] == -1
+        assert lp.bound == -np.inf
+        assert check(p, lp.guide).objective == 0
+    with pytest.raises(ValueError, match="arc_extra"):
+        cover_lp_relaxation(p, integral=True, arc_extra=np.zeros((2, 2, 1)))
+
+
 @pytest.mark.parametrize("seed", range(3))
 def test_cover_lp_bound_below_proven_optimum_on_duty_like_problems(seed: int) -> None:
     p = duty_like(seed, E=8, D=7)

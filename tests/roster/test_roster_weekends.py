@@ -21,6 +21,7 @@ from optimizer.roster.weekends import (
     DROPPED_RULES,
     complete_weekends,
     fixed_weekends,
+    guide_costs,
     guided_problem,
     weekend_mip,
     weekend_problem,
@@ -261,13 +262,15 @@ def test_fixed_weekends_fixes_each_free_weekend_cell_to_the_plan() -> None:
         fixed_weekends(p, plan[:, :7])
 
 
-@pytest.mark.parametrize("fix_from", [1, 10_000])
+@pytest.mark.parametrize(("fix_from", "lp_share"), [(1, 0.3), (1, 0.0), (10_000, 0.3)])
 def test_a_block_whose_weekends_cannot_all_be_covered_is_solved_with_the_plan_fixed(
-        fix_from: int, monkeypatch: pytest.MonkeyPatch) -> None:
+        fix_from: int, lp_share: float, monkeypatch: pytest.MonkeyPatch) -> None:
     """With ``WEEKEND_FIX_MIN_STAFF`` lowered to 1 the block is solved with its weekends fixed to the MIP's plan
-    first (not at 10,000); either way the MIP's bound is the block's bound, and the roster passes the independent
-    checker at or above it."""
+    first (not at 10,000), steered by column generation on the whole block when ``WEEKEND_LP_SHARE`` is positive;
+    either way the MIP's bound is the block's bound, and the roster passes the independent checker at or above
+    it."""
     monkeypatch.setattr(solve_mod, "WEEKEND_FIX_MIN_STAFF", fix_from)
+    monkeypatch.setattr(solve_mod, "WEEKEND_LP_SHARE", lp_share)
     p = oversubscribed(min_consecutive_days=np.full(6, 2, dtype=np.int64))
     stats: dict[str, float] = {}
     params = RosterParams(full_model_max_vars=0)  # no full CP-SAT model first: it would prove this small block
@@ -275,7 +278,45 @@ def test_a_block_whose_weekends_cannot_all_be_covered_is_solved_with_the_plan_fi
                                                          rel_gap=0.0, stats=stats)
     assert stats["weekend_mip_short"] == 1 and stats["weekend_mip_bound"] == 100
     assert ("weekends_fixed_objective" in stats) == (fix_from == 1)
+    assert ("weekend_lp_plan_short" in stats) == (fix_from == 1 and lp_share > 0)
+    if "weekend_lp_plan_short" in stats:
+        assert stats["weekend_lp_plan_short"] == 1  # steering never trades a weekend seat here (weight 5 < 100)
     assert best is not None
     report = check(p, best)
     assert report.feasible, report.violations
     assert report.objective == best_obj >= bound >= 100
+
+
+def test_guide_costs_reward_the_guide_and_charge_work_where_it_is_off() -> None:
+    p = three_weekends()
+    guide = np.zeros((6, 21, 1))
+    guide[0, 5, 0] = 1.0  # works day 5
+    guide[1, 5, 0] = 0.25  # works a quarter
+    cost = guide_costs(p, guide, 4.0)
+    assert cost.shape == (6, 21, 1)
+    assert cost[0, 5, 0] == -4.0
+    assert cost[1, 5, 0] == pytest.approx(4.0 * 0.75 - 4.0 * 0.25)
+    assert cost[2, 5, 0] == 4.0  # the guide is off there
+    with pytest.raises(ValueError, match="guide"):
+        guide_costs(p, guide[:, :7], 4.0)
+    with pytest.raises(ValueError, match="guide_weight"):
+        guide_costs(p, guide, -1.0)
+
+
+def test_steered_weekend_mip_follows_a_guide_among_plans_of_equal_weekend_points() -> None:
+    """The six staff of ``oversubscribed`` are alike, so the unsteered plan is one of many optimal plans. Steered
+    towards another optimal plan (the same one with its staff rotated), the MIP returns exactly that plan: same
+    empty seats, every rule of the weekend problem kept (independent checker), and no bound."""
+    p = oversubscribed(min_consecutive_days=np.full(6, 2, dtype=np.int64))
+    plain = weekend_mip(p)
+    assert plain is not None and plain.short == 1
+    target = np.roll(plain.plan, 1, axis=0)
+    guide = (target[:, :, None] == np.arange(p.num_shifts)[None, None, :]).astype(np.float64)
+    steered = weekend_mip(p, guide=guide, guide_weight=5.0)
+    assert steered is not None and steered.optimal
+    np.testing.assert_array_equal(steered.plan, target)
+    assert steered.short == plain.short and steered.bound == -math.inf
+    sub, _ = weekend_problem(p)
+    assert check(sub, steered.plan).feasible
+    with pytest.raises(ValueError, match="guide"):
+        weekend_mip(p, guide=guide[:, :7], guide_weight=5.0)
