@@ -110,7 +110,7 @@ def _upper_rows(rows: _Rows, key: np.ndarray, num_keys: int, col: np.ndarray, va
 def cover_lp_relaxation(problem: RosterProblem, *, rule_ids: tuple[str, ...] | None = None,
                         time_limit_s: float = 30.0, sequence_rows: bool = True, integral: bool = False,
                         succession_rows: bool = False, arc_extra: np.ndarray | None = None,
-                        exact: bool = False) -> CoverLp:
+                        exact: bool = False, implied_work: np.ndarray | None = None) -> CoverLp:
     """Solve the cover LP of ``problem`` (see the module docstring) within ``time_limit_s``; without
     ``sequence_rows`` the consecutive-day and weekend rows are left out (a weaker bound, a much faster LP).
 
@@ -122,7 +122,8 @@ def cover_lp_relaxation(problem: RosterProblem, *, rule_ids: tuple[str, ...] | N
 
     ``arc_extra`` (float ``[E, D, S]``) is added to the cost of working each (staff, day, shift): a preference
     among rosters, not a term of the problem, so ``bound`` is then ``-inf``. With ``exact``, a MIP stops only at a
-    proven gap of zero instead of HiGHS's default relative gap (1e-4)."""
+    proven gap of zero instead of HiGHS's default relative gap (1e-4). ``implied_work`` (int ``[K, 3]`` rows
+    ``(staff, day, other day)``) adds one row each: the staff member works ``other day`` if they work ``day``."""
     t0 = time.perf_counter()
     p = problem
     E, D, S = p.num_staff, p.num_days, p.num_shifts
@@ -229,6 +230,8 @@ def cover_lp_relaxation(problem: RosterProblem, *, rule_ids: tuple[str, ...] | N
                      np.maximum(limit[bstaff], 0).astype(np.float64))
     if succession_rows and hard.FORBIDDEN_SUCCESSIONS in active and V:
         _succession_rows(rows, p, ae, ad, as_)
+    if implied_work is not None and len(implied_work) and V:
+        _implied_rows(rows, p, ae, ad, np.asarray(implied_work, np.int64).reshape(-1, 3), worked_fixed)
     a = rows.matrix(n)
     build_s = time.perf_counter() - t0
     h = new_highs(threads=1)
@@ -299,6 +302,29 @@ def _succession_rows(rows: _Rows, p: RosterProblem, ae: np.ndarray, ad: np.ndarr
     heads, pos = np.unique(a_rep, return_inverse=True)
     rows.add(np.concatenate([np.arange(heads.size), pos]), np.concatenate([heads, b]),
              np.ones(heads.size + b.size), np.full(heads.size, -_INF), np.ones(heads.size))
+
+
+def _implied_rows(rows: _Rows, p: RosterProblem, ae: np.ndarray, ad: np.ndarray, implied: np.ndarray,
+                  worked_fixed: np.ndarray) -> None:
+    """Per ``(e, d, d2)``: the arcs of cell ``(e, d)`` less those of ``(e, d2)`` at most ``[d2 fixed worked]``."""
+    D = p.num_days
+    k = np.arange(len(implied))
+    e, d, d2 = implied[:, 0], implied[:, 1], implied[:, 2]
+    cell = ae * D + ad
+    order = np.argsort(cell, kind="stable")
+    ptr = np.searchsorted(cell[order], np.arange(p.num_staff * D + 1))
+
+    def arcs_of(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        count = ptr[cells + 1] - ptr[cells]
+        rep = np.repeat(k, count)
+        offs = np.arange(rep.size) - np.repeat(np.cumsum(count) - count, count)
+        return rep, order[np.repeat(ptr[cells], count) + offs]
+
+    r1, a1 = arcs_of(e * D + d)
+    r2, a2 = arcs_of(e * D + d2)
+    rows.add(np.concatenate([r1, r2]), np.concatenate([a1, a2]),
+             np.concatenate([np.ones(a1.size), -np.ones(a2.size)]), np.full(k.size, -_INF),
+             worked_fixed[e, d2].astype(np.float64) - worked_fixed[e, d].astype(np.float64))
 
 
 def _integral_result(h: highspy.Highs, status: highspy.HighsModelStatus, ca: CoverArcs, V: int, num_rows: int,

@@ -1083,7 +1083,7 @@ def _lp_steered_plan(problem: RosterProblem, *, clock: _Clock, params: RosterPar
     if cells is None or clock.seconds_left() <= 1.0:
         return None
     steered = weekend_mip(problem, params.rule_ids, time_limit_s=clock.seconds_left() * WEEKEND_MIP_SHARE,
-                          guide=cells, guide_weight=WEEKEND_LP_WEIGHT)
+                          guide=cells, guide_weight=WEEKEND_LP_WEIGHT, lone_days=True)
     stats["weekend_lp_seconds"] = time.perf_counter() - t0
     if steered is None:
         return None

@@ -23,6 +23,7 @@ from optimizer.roster.weekends import (
     fixed_weekends,
     guide_costs,
     guided_problem,
+    lone_day_pairs,
     weekend_mip,
     weekend_problem,
     weekends_bind,
@@ -320,3 +321,61 @@ def test_steered_weekend_mip_follows_a_guide_among_plans_of_equal_weekend_points
     assert check(sub, steered.plan).feasible
     with pytest.raises(ValueError, match="guide"):
         weekend_mip(p, guide=guide[:, :7], guide_weight=5.0)
+
+
+def lone_saturday() -> RosterProblem:
+    """One staff member who must work runs of at least two days, unavailable on Friday 4: Saturday 5 asks for one
+    person, and they would rather not work Sunday 6 (an off request, 1 point)."""
+    cover = np.zeros((14, 1), dtype=np.int64)
+    cover[5, 0] = 1
+    unavailable = np.zeros((1, 14), dtype=bool)
+    unavailable[0, 4] = True
+    one = np.ones(1, dtype=np.int64)
+    return RosterProblem(cover_min=cover, is_allowed=np.ones((1, 1), dtype=bool), max_weekends=one,
+                         min_consecutive_days=2 * one, is_unavailable=unavailable, off_request_staff=0 * one,
+                         off_request_day=6 * one, off_request_shift=0 * one, off_request_weight=one)
+
+
+def test_lone_day_pairs_tie_a_weekend_day_to_its_partner_where_its_weekday_cannot_be_worked() -> None:
+    p = lone_saturday()
+    np.testing.assert_array_equal(lone_day_pairs(p), [[0, 5, 6]])
+    monday = p.is_unavailable.copy()
+    monday[0, 7] = True
+    assert sorted(map(tuple, lone_day_pairs(p.replace(is_unavailable=monday)).tolist())) == [(0, 5, 6), (0, 6, 5)]
+    assert lone_day_pairs(p.replace(min_consecutive_days=np.ones(1, dtype=np.int64))).shape == (0, 3)
+    assert lone_day_pairs(p, rule_ids=(hard.ONE_SHIFT_PER_DAY, soft.UNDER_COVER)).shape == (0, 3)
+
+
+def test_weekend_mip_with_lone_days_plans_only_weekends_a_roster_can_keep() -> None:
+    """Without the rows the plan works the lone Saturday (no run of two can hold it: the independent checker finds
+    the plan breaks the whole problem's rules); with them it works the whole weekend, pays the off request and
+    Sunday's over-cover, and the plan is a feasible roster of the whole problem."""
+    p = lone_saturday()
+    plain = weekend_mip(p)
+    assert plain is not None and plain.plan[0, 5] == 0 and plain.plan[0, 6] == OFF
+    assert not check(p, plain.plan).feasible
+    kept = weekend_mip(p, lone_days=True)
+    assert kept is not None and kept.plan[0, 5] == kept.plan[0, 6] == 0
+    report = check(p, kept.plan)
+    assert report.feasible and report.objective == 2  # the off request and one person over Sunday's cover of 0
+    assert kept.bound <= report.objective
+
+
+def test_lp_guide_rounds_to_columns_that_keep_every_staff_rule() -> None:
+    """A column that breaks a staff rule (a lone Saturday after the unavailable Friday), forced into the master
+    with a low cost, is never the rounded roster: the rounding takes a column that keeps every rule."""
+    from optimizer.roster.columns import ColumnGeneration
+
+    p = lone_saturday()
+    cg = ColumnGeneration(p, num_workers=1, seed=0)
+    bad = np.full(14, OFF, dtype=np.int64)
+    bad[5] = 0
+    good = bad.copy()
+    good[6] = 0
+    assert not math.isfinite(cg.own_cost(0, bad)) and cg.own_cost(0, good) == 1
+    assert cg.add_column(0, bad, cost=0.0) and cg.add_column(0, good)
+    cg.h.run()
+    guide = cg.lp_guide()
+    assert guide is not None
+    np.testing.assert_array_equal(guide[1][0], good)
+    assert check(p, guide[1]).feasible
