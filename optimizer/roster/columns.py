@@ -904,10 +904,11 @@ class ColumnGeneration:
             if lam <= 1e-6:
                 continue
             if not math.isfinite(self.own_cost(e, row)):
-                # the labelling pricing has been seen to return a rare roster that breaks a staff rule next to
-                # fixed cells (Curtois & Qu 13 with its weekends fixed: 3 of 5,182 columns ran a lone fixed
-                # Saturday into a fixed Sunday off); one such column as a staff member's heaviest made the whole
-                # rounded roster infeasible, so the used columns are checked here (a few hundred evaluations)
+                # the labelling pricing has been seen to return rosters that break a staff rule for a staff member
+                # whose fixed cells leave no roster that keeps them all (Curtois & Qu 13 with a weekend plan fixed
+                # that works a lone Saturday after an unavailable Friday: 3 of 5,182 columns broke the minimum
+                # run); such a column as a staff member's heaviest made the whole rounded roster infeasible, so
+                # the columns in use are checked here (a few hundred evaluations)
                 continue
             agreed[e] = np.where(agreed[e] == -3, row, np.where(agreed[e] == row, row, FREE))
             if lam > weight[e]:
@@ -916,8 +917,9 @@ class ColumnGeneration:
         missing = weight < 0
         if missing.any():
             # staff whose columns in use all break a rule: their heaviest column that keeps every rule
-            for j in np.argsort(-np.pad(value, (0, max(len(self.columns) - value.size, 0)))[:len(self.columns)],
-                                kind="stable").tolist():
+            lam_all = np.zeros(len(self.columns))
+            lam_all[:min(value.size, lam_all.size)] = value[:lam_all.size]
+            for j in np.argsort(-lam_all, kind="stable").tolist():
                 e, row, _ = self.columns[j]
                 if missing[e] and math.isfinite(self.own_cost(e, row)):
                     rounded[e], missing[e] = row, False

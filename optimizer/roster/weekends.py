@@ -249,13 +249,13 @@ def lone_day_pairs(problem: RosterProblem, rule_ids: tuple[str, ...] | None = No
         return out
     idx = p.weekend_idx
     D = p.num_days
-    first = np.flatnonzero((idx[:-1] >= 0) & (idx[:-1] == idx[1:]))  # first days of two-day weekends
-    lone = first[(first == 0) | (idx[np.maximum(first - 1, 0)] != idx[first])]
-    lone = lone[(lone + 2 >= D) | (idx[np.minimum(lone + 2, D - 1)] != idx[lone])]
+    first = np.flatnonzero((idx[:-1] >= 0) & (idx[:-1] == idx[1:]))  # days followed by a day of their weekend
+    sat = first[(first == 0) | (idx[np.maximum(first - 1, 0)] != idx[first])]
+    sat = sat[(sat + 2 >= D) | (idx[np.minimum(sat + 2, D - 1)] != idx[sat])]  # first days of two-day weekends
     workable = (p.is_free & ~p.is_unavailable) | (p.fixed >= 0)
     runs = p.min_consecutive_days >= 2  # [E]
     pairs = []
-    for day, other, outside in ((lone, lone + 1, lone - 1), (lone + 1, lone, lone + 2)):
+    for day, other, outside in ((sat, sat + 1, sat - 1), (sat + 1, sat, sat + 2)):
         inside = (outside >= 0) & (outside < D)
         day, other, outside = day[inside], other[inside], outside[inside]
         blocked = ~workable[:, outside] & p.is_free[:, day] & ~p.is_unavailable[:, day] & runs[:, None]
