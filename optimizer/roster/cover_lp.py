@@ -282,19 +282,24 @@ def cover_lp_relaxation(problem: RosterProblem, *, rule_ids: tuple[str, ...] | N
     return CoverLp("optimal", bound, guide, rows.count, n, seconds, stats)
 
 
-def _succession_rows(rows: _Rows, p: RosterProblem, ae: np.ndarray, ad: np.ndarray, as_: np.ndarray) -> None:
-    """Per arc with a forbidden successor arc on the next day: the arc plus those successors at most 1."""
+def _arcs_in_cells(p: RosterProblem, ae: np.ndarray, ad: np.ndarray, cells: np.ndarray, keys: np.ndarray
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """Every arc of each cell in ``cells`` (``staff * D + day``), paired with that cell's entry of ``keys``:
+    ``(key per arc, arc)``."""
     D = p.num_days
     cell = ae * D + ad
     order = np.argsort(cell, kind="stable")
     ptr = np.searchsorted(cell[order], np.arange(p.num_staff * D + 1))
-    has_next = ad + 1 < D
-    a = np.flatnonzero(has_next)
-    nxt = cell[a] + 1
-    count = ptr[nxt + 1] - ptr[nxt]
-    a_rep = np.repeat(a, count)
-    offs = np.arange(a_rep.size) - np.repeat(np.cumsum(count) - count, count)
-    b = order[np.repeat(ptr[nxt], count) + offs]
+    count = ptr[cells + 1] - ptr[cells]
+    rep = np.repeat(keys, count)
+    offs = np.arange(rep.size) - np.repeat(np.cumsum(count) - count, count)
+    return rep, order[np.repeat(ptr[cells], count) + offs]
+
+
+def _succession_rows(rows: _Rows, p: RosterProblem, ae: np.ndarray, ad: np.ndarray, as_: np.ndarray) -> None:
+    """Per arc with a forbidden successor arc on the next day: the arc plus those successors at most 1."""
+    a = np.flatnonzero(ad + 1 < p.num_days)
+    a_rep, b = _arcs_in_cells(p, ae, ad, ae[a] * p.num_days + ad[a] + 1, a)
     bad = p.forbidden_next[p.shift_class[as_[a_rep]], p.shift_class[as_[b]]]
     a_rep, b = a_rep[bad], b[bad]
     if a_rep.size == 0:
@@ -310,18 +315,8 @@ def _implied_rows(rows: _Rows, p: RosterProblem, ae: np.ndarray, ad: np.ndarray,
     D = p.num_days
     k = np.arange(len(implied))
     e, d, d2 = implied[:, 0], implied[:, 1], implied[:, 2]
-    cell = ae * D + ad
-    order = np.argsort(cell, kind="stable")
-    ptr = np.searchsorted(cell[order], np.arange(p.num_staff * D + 1))
-
-    def arcs_of(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        count = ptr[cells + 1] - ptr[cells]
-        rep = np.repeat(k, count)
-        offs = np.arange(rep.size) - np.repeat(np.cumsum(count) - count, count)
-        return rep, order[np.repeat(ptr[cells], count) + offs]
-
-    r1, a1 = arcs_of(e * D + d)
-    r2, a2 = arcs_of(e * D + d2)
+    r1, a1 = _arcs_in_cells(p, ae, ad, e * D + d, k)
+    r2, a2 = _arcs_in_cells(p, ae, ad, e * D + d2, k)
     rows.add(np.concatenate([r1, r2]), np.concatenate([a1, a2]),
              np.concatenate([np.ones(a1.size), -np.ones(a2.size)]), np.full(k.size, -_INF),
              worked_fixed[e, d2].astype(np.float64) - worked_fixed[e, d].astype(np.float64))
